@@ -1,0 +1,86 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Dependencies are chosen for build cost on 2-core machines (see README "Dependencies").
+let package = Package(
+    name: "usersync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "usersync", targets: ["usersync"]),
+        .executable(name: "usersync-sandbox", targets: ["usersync-sandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        // Pure domain: records, canonical JSON, validation, planner. No I/O.
+        .target(name: "UserSyncCore"),
+        // The SQLite state database: migrations, snapshot, id map, outbox, history.
+        .target(name: "UserSyncStore", dependencies: [
+            "UserSyncCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Streaming readers of the local source of truth.
+        .target(name: "UserSyncSources", dependencies: [
+            "UserSyncCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The YAML config file: model, loader, validation, secrets.
+        .target(name: "UserSyncConfig", dependencies: [
+            "UserSyncCore",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // One adapter per provider behind `ProviderAdapter`.
+        .target(name: "UserSyncProviders", dependencies: [
+            "UserSyncCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Cycle orchestration: read, validate, plan, enqueue, dispatch.
+        .target(name: "UserSyncEngine", dependencies: [
+            "UserSyncCore", "UserSyncStore", "UserSyncSources", "UserSyncProviders", "UserSyncConfig",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Emulates perform.chat and CommBox on loopback, for the demo and the tests. Never production.
+        .target(name: "UserSyncSandbox", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "usersync", dependencies: [
+            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "usersync-sandbox", dependencies: [
+            "UserSyncSandbox",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "UserSyncCoreTests", dependencies: ["UserSyncCore"]),
+        .testTarget(name: "UserSyncStoreTests", dependencies: ["UserSyncStore", "UserSyncCore"]),
+        .testTarget(name: "UserSyncSourcesTests", dependencies: [
+            "UserSyncSources", "UserSyncCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "UserSyncConfigTests", dependencies: ["UserSyncConfig"]),
+        .testTarget(name: "UserSyncProvidersTests", dependencies: [
+            "UserSyncProviders", "UserSyncSandbox", "UserSyncCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .testTarget(name: "UserSyncSandboxTests", dependencies: [
+            "UserSyncSandbox", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .testTarget(name: "UserSyncEngineTests", dependencies: [
+            "UserSyncEngine", "UserSyncSandbox", "UserSyncStore", "UserSyncConfig", "UserSyncCore",
+        ]),
+        // End to end: starts the real `usersync` binary.
+        .testTarget(name: "UsersyncCLITests", dependencies: ["UserSyncSandbox", "UserSyncStore", "UserSyncCore"]),
+    ]
+)

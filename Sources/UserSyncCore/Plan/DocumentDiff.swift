@@ -1,0 +1,21 @@
+/// Names the fields that differ between two documents, for logs and the dry-run: top-level
+/// keys, and one level into nested objects (`metadata.plan`, `Content.Plan`).
+public enum DocumentDiff {
+    public static func changedFields(from old: JSONValue?, to new: JSONValue?) -> [String] {
+        let before = old?.objectValue ?? [:]
+        let after = new?.objectValue ?? [:]
+        var fields: [String] = []
+        for key in Set(before.keys).union(after.keys).sorted() where before[key] != after[key] {
+            if case .object(let a)? = before[key], case .object(let b)? = after[key] {
+                for inner in Set(a.keys).union(b.keys).sorted() where a[inner] != b[inner] {
+                    fields.append("\(key).\(inner)")
+                }
+            } else if before[key] == nil, case .object(let b)? = after[key], !b.isEmpty {
+                fields.append(contentsOf: b.keys.sorted().map { "\(key).\($0)" })
+            } else {
+                fields.append(key)
+            }
+        }
+        return fields
+    }
+}

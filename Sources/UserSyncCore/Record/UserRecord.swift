@@ -1,0 +1,53 @@
+/// The canonical user record every source is mapped onto and every provider is projected from.
+public struct UserRecord: Sendable, Hashable {
+    public var externalID: String
+    public var name: String?
+    public var email: String?
+    public var metadata: [String: JSONValue]
+    public var firstName: String?
+    public var lastName: String?
+    public var phone: String?
+    public var performchatID: String?
+    public var commboxID: String?
+
+    public init(
+        externalID: String, name: String? = nil, email: String? = nil, metadata: [String: JSONValue] = [:],
+        firstName: String? = nil, lastName: String? = nil, phone: String? = nil,
+        performchatID: String? = nil, commboxID: String? = nil
+    ) {
+        self.externalID = externalID
+        self.name = name
+        self.email = email
+        self.metadata = metadata
+        self.firstName = firstName
+        self.lastName = lastName
+        self.phone = phone
+        self.performchatID = performchatID
+        self.commboxID = commboxID
+    }
+
+    /// The record as a JSON object (for the merge base and `explain`).
+    public var document: JSONValue {
+        var object: [String: JSONValue] = ["external_id": .string(externalID), "metadata": .object(metadata)]
+        let optional: [(String, String?)] = [
+            ("name", name), ("email", email), ("first_name", firstName), ("last_name", lastName),
+            ("phone", phone), ("performchat_id", performchatID), ("commbox_id", commboxID),
+        ]
+        for (key, value) in optional {
+            if let value { object[key] = .string(value) }
+        }
+        return .object(object)
+    }
+}
+
+extension UserRecord {
+    /// The inverse of `document`, for records kept in the state database.
+    public init?(document: JSONValue) {
+        guard case .object(let o) = document, let id = o["external_id"]?.stringValue else { return nil }
+        self.init(
+            externalID: id, name: o["name"]?.stringValue, email: o["email"]?.stringValue,
+            metadata: o["metadata"]?.objectValue ?? [:], firstName: o["first_name"]?.stringValue,
+            lastName: o["last_name"]?.stringValue, phone: o["phone"]?.stringValue,
+            performchatID: o["performchat_id"]?.stringValue, commboxID: o["commbox_id"]?.stringValue)
+    }
+}

@@ -1,0 +1,38 @@
+import UserSyncCore
+
+/// One (provider, user) waiting to be delivered: the latest desired document, and how
+/// delivery has gone so far.
+public struct OutboxItem: Sendable, Hashable {
+    public enum State: String, Sendable {
+        /// Waiting for its `notBefore` time.
+        case pending
+        /// The provider has no such user yet; re-checked on a slow schedule.
+        case parked
+    }
+
+    public let id: Int64
+    public let provider: ProviderID
+    public let externalID: String
+    public let kind: PlannedChange.Kind
+    public let document: JSONValue
+    public let digest: DocumentDigest
+    public let record: UserRecord
+    public let state: State
+    public let attempts: Int
+    public let notBefore: Double
+    public let firstFailedAt: Double?
+    public let lastStatus: Int?
+    public let lastError: String?
+    public let enqueuedAt: Double
+}
+
+/// A change that will not be retried: the provider refused it or retries ran out.
+public struct DeadLetter: Sendable, Hashable {
+    public let id: Int64
+    public let provider: ProviderID
+    public let externalID: String
+    public let attempts: Int
+    public let lastStatus: Int?
+    public let lastError: String
+    public let deadAt: Double
+}

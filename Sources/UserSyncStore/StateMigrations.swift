@@ -1,0 +1,90 @@
+import GRDB
+
+/// Versioned schema. A released migration is never edited: add a new one.
+enum StateMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: snapshot, id map, outbox, dead letters, conflicts, runs") { db in
+            try db.execute(sql: """
+                CREATE TABLE merge_base (
+                    external_id TEXT PRIMARY KEY NOT NULL,
+                    document    TEXT NOT NULL,
+                    updated_at  REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE remote_state (
+                    provider         TEXT NOT NULL,
+                    external_id      TEXT NOT NULL,
+                    provider_user_id TEXT,
+                    document         TEXT NOT NULL,
+                    digest           INTEGER NOT NULL,
+                    confirmed_at     REAL NOT NULL,
+                    PRIMARY KEY (provider, external_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE id_map (
+                    provider         TEXT NOT NULL,
+                    external_id      TEXT NOT NULL,
+                    provider_user_id TEXT NOT NULL,
+                    learned_at       REAL NOT NULL,
+                    PRIMARY KEY (provider, external_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE outbox (
+                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    provider    TEXT NOT NULL,
+                    external_id TEXT NOT NULL,
+                    kind        TEXT NOT NULL,
+                    document    TEXT NOT NULL,
+                    digest      INTEGER NOT NULL,
+                    record      TEXT NOT NULL,
+                    state       TEXT NOT NULL DEFAULT 'pending',
+                    attempts    INTEGER NOT NULL DEFAULT 0,
+                    not_before  REAL NOT NULL,
+                    first_failed_at REAL,
+                    last_status INTEGER,
+                    last_error  TEXT,
+                    enqueued_at REAL NOT NULL,
+                    updated_at  REAL NOT NULL,
+                    UNIQUE (provider, external_id)
+                );
+                CREATE INDEX outbox_due ON outbox (provider, state, not_before);
+                CREATE TABLE dead_letter (
+                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    provider    TEXT NOT NULL,
+                    external_id TEXT NOT NULL,
+                    kind        TEXT NOT NULL,
+                    document    TEXT NOT NULL,
+                    digest      INTEGER NOT NULL,
+                    record      TEXT NOT NULL,
+                    attempts    INTEGER NOT NULL,
+                    last_status INTEGER,
+                    last_error  TEXT NOT NULL,
+                    dead_at     REAL NOT NULL,
+                    UNIQUE (provider, external_id)
+                );
+                CREATE TABLE conflict (
+                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    provider    TEXT NOT NULL,
+                    external_id TEXT NOT NULL,
+                    field       TEXT NOT NULL,
+                    base        TEXT,
+                    local       TEXT,
+                    remote      TEXT,
+                    detected_at REAL NOT NULL,
+                    resolved_at REAL,
+                    resolution  TEXT
+                );
+                CREATE TABLE run (
+                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    started_at  REAL NOT NULL,
+                    finished_at REAL NOT NULL,
+                    mode        TEXT NOT NULL,
+                    summary     TEXT NOT NULL
+                );
+                CREATE TABLE meta (
+                    key   TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,45 @@
+import GRDB
+import UserSyncCore
+
+extension StateStore {
+    /// The provider's own id for one of our users, when known.
+    public func providerUserID(provider: ProviderID, externalID: String) throws(StoreError) -> String? {
+        try read { db in
+            try String.fetchOne(
+                db, sql: "SELECT provider_user_id FROM id_map WHERE provider = ? AND external_id = ?",
+                arguments: [provider.rawValue, externalID])
+        }
+    }
+
+    /// Stores many learned ids at once (a paged id-mapping pass fills thousands).
+    public func storeIDMappings(provider: ProviderID, _ mappings: [(externalID: String, providerUserID: String)], now: Double = StateStore.now()) throws(StoreError) {
+        guard !mappings.isEmpty else { return }
+        try write { db in
+            for mapping in mappings {
+                try Self.upsertIDMapping(db, provider: provider, externalID: mapping.externalID, providerUserID: mapping.providerUserID, now: now)
+            }
+        }
+    }
+
+    /// Forgets a mapping the provider no longer honours (a 404 on update).
+    public func dropIDMapping(provider: ProviderID, externalID: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM id_map WHERE provider = ? AND external_id = ?", arguments: [provider.rawValue, externalID])
+        }
+    }
+
+    public func idMappingCount(provider: ProviderID) throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM id_map WHERE provider = ?", arguments: [provider.rawValue]) ?? 0
+        }
+    }
+
+    static func upsertIDMapping(_ db: Database, provider: ProviderID, externalID: String, providerUserID: String, now: Double) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO id_map (provider, external_id, provider_user_id, learned_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (provider, external_id) DO UPDATE SET provider_user_id = excluded.provider_user_id, learned_at = excluded.learned_at
+            WHERE id_map.provider_user_id != excluded.provider_user_id
+            """)
+        try statement.execute(arguments: [provider.rawValue, externalID, providerUserID, now])
+    }
+}

@@ -1,0 +1,175 @@
+import GRDB
+import UserSyncCore
+
+extension StateStore {
+    /// Puts planned changes into the outbox in one transaction. A change for a user who is
+    /// already queued replaces the queued document (coalescing) but keeps its retry schedule,
+    /// so a newer edit never jumps a provider's backoff. Users whose changes were retracted
+    /// (a duplicate id turned up later in the source) are removed in the same transaction.
+    public func enqueue(_ changes: [PlannedChange], retracting retracted: Set<String> = [], now: Double = StateStore.now()) throws(StoreError) {
+        try write { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO outbox (provider, external_id, kind, document, digest, record, state, attempts, not_before, enqueued_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                ON CONFLICT (provider, external_id) DO UPDATE SET
+                    kind = excluded.kind, document = excluded.document, digest = excluded.digest,
+                    record = excluded.record, updated_at = excluded.updated_at,
+                    state = CASE WHEN outbox.state = 'parked' THEN 'parked' ELSE 'pending' END
+                """)
+            for change in changes where change.kind != .remove && !retracted.contains(change.externalID) {
+                guard let document = change.document, let digest = change.digest, let record = change.record else { continue }
+                try upsert.execute(arguments: [
+                    change.provider.rawValue, change.externalID, change.kind.rawValue, Self.encode(document),
+                    digest.storageValue, Self.encode(record.document), now, now, now,
+                ])
+            }
+            // A changed document deserves a fresh chance: its old dead letter is obsolete.
+            let clear = try db.cachedStatement(sql: "DELETE FROM dead_letter WHERE provider = ? AND external_id = ?")
+            for change in changes where change.kind != .remove {
+                try clear.execute(arguments: [change.provider.rawValue, change.externalID])
+            }
+            let retract = try db.cachedStatement(sql: "DELETE FROM outbox WHERE external_id = ?")
+            for id in retracted { try retract.execute(arguments: [id]) }
+        }
+    }
+
+    /// Items of one provider whose time has come, oldest first.
+    public func dueItems(provider: ProviderID, now: Double = StateStore.now(), limit: Int = 500) throws(StoreError) -> [OutboxItem] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM outbox WHERE provider = ? AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+                arguments: [provider.rawValue, now, limit]
+            ).map(Self.outboxItem)
+        }
+    }
+
+    /// The earliest time any item of this provider becomes due (nil when its queue is empty).
+    public func nextDueTime(provider: ProviderID) throws(StoreError) -> Double? {
+        try read { db in
+            try Double.fetchOne(db, sql: "SELECT min(not_before) FROM outbox WHERE provider = ?", arguments: [provider.rawValue])
+        }
+    }
+
+    /// After a 2xx: in one transaction, record what the provider now holds and remove the
+    /// outbox row — unless a newer change replaced it while the request was in flight, in
+    /// which case the row stays for the next dispatch.
+    public func acknowledge(_ item: OutboxItem, providerUserID: String?, confirmed: JSONValue? = nil, now: Double = StateStore.now()) throws(StoreError) {
+        try write { db in
+            let document = confirmed ?? item.document
+            try db.execute(sql: """
+                INSERT INTO remote_state (provider, external_id, provider_user_id, document, digest, confirmed_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (provider, external_id) DO UPDATE SET
+                    provider_user_id = excluded.provider_user_id, document = excluded.document,
+                    digest = excluded.digest, confirmed_at = excluded.confirmed_at
+                """, arguments: [item.provider.rawValue, item.externalID, providerUserID, Self.encode(document), item.digest.storageValue, now])
+            if let providerUserID {
+                try Self.upsertIDMapping(db, provider: item.provider, externalID: item.externalID, providerUserID: providerUserID, now: now)
+            }
+            try db.execute(
+                sql: "DELETE FROM outbox WHERE id = ? AND digest = ?",
+                arguments: [item.id, item.digest.storageValue])
+            try db.execute(
+                sql: "UPDATE outbox SET attempts = 0, first_failed_at = NULL, last_status = NULL, last_error = NULL WHERE id = ?",
+                arguments: [item.id])
+        }
+    }
+
+    /// A failure worth retrying: count the attempt and wait until `notBefore`.
+    public func reschedule(_ item: OutboxItem, status: Int?, message: String, notBefore: Double, now: Double = StateStore.now()) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_status = ?, last_error = ?,
+                    first_failed_at = COALESCE(first_failed_at, ?), updated_at = ?
+                WHERE id = ?
+                """, arguments: [notBefore, status, message, now, now, item.id])
+        }
+    }
+
+    /// Delays a provider's whole queue without counting an attempt (a paused provider, a
+    /// 429 that slows everyone): nothing is due before `notBefore`.
+    public func deferQueue(provider: ProviderID, until notBefore: Double) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET not_before = ? WHERE provider = ? AND not_before < ?",
+                arguments: [notBefore, provider.rawValue, notBefore])
+        }
+    }
+
+    /// The provider has no counterpart for this user: keep the change, re-check rarely.
+    public func park(_ item: OutboxItem, reason: String, recheckAt: Double, now: Double = StateStore.now()) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'parked', not_before = ?, last_status = NULL, last_error = ?, updated_at = ?
+                WHERE id = ?
+                """, arguments: [recheckAt, reason, now, item.id])
+        }
+    }
+
+    /// Gives up on an item: it moves to the dead letters with the provider's last word.
+    public func deadLetter(_ item: OutboxItem, status: Int?, message: String, now: Double = StateStore.now()) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO dead_letter (provider, external_id, kind, document, digest, record, attempts, last_status, last_error, dead_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (provider, external_id) DO UPDATE SET
+                    kind = excluded.kind, document = excluded.document, digest = excluded.digest, record = excluded.record,
+                    attempts = excluded.attempts, last_status = excluded.last_status, last_error = excluded.last_error,
+                    dead_at = excluded.dead_at
+                """, arguments: [
+                    item.provider.rawValue, item.externalID, item.kind.rawValue, Self.encode(item.document),
+                    item.digest.storageValue, Self.encode(item.record.document), item.attempts + 1, status, message, now,
+                ])
+            try db.execute(sql: "DELETE FROM outbox WHERE id = ? AND digest = ?", arguments: [item.id, item.digest.storageValue])
+        }
+    }
+
+    public func outboxCount(provider: ProviderID? = nil, state: OutboxItem.State? = nil) throws(StoreError) -> Int {
+        try read { db in
+            var sql = "SELECT count(*) FROM outbox WHERE 1"
+            var arguments: StatementArguments = []
+            if let provider { sql += " AND provider = ?"; arguments += [provider.rawValue] }
+            if let state { sql += " AND state = ?"; arguments += [state.rawValue] }
+            return try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+        }
+    }
+
+    public func outboxItems(provider: ProviderID? = nil, limit: Int = 1000) throws(StoreError) -> [OutboxItem] {
+        try read { db in
+            var sql = "SELECT * FROM outbox"
+            var arguments: StatementArguments = []
+            if let provider { sql += " WHERE provider = ?"; arguments += [provider.rawValue] }
+            sql += " ORDER BY id LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.outboxItem)
+        }
+    }
+
+    public func deadLetters(provider: ProviderID? = nil, limit: Int = 1000) throws(StoreError) -> [DeadLetter] {
+        try read { db in
+            var sql = "SELECT * FROM dead_letter"
+            var arguments: StatementArguments = []
+            if let provider { sql += " WHERE provider = ?"; arguments += [provider.rawValue] }
+            sql += " ORDER BY id LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                DeadLetter(
+                    id: row["id"], provider: ProviderID(rawValue: row["provider"]), externalID: row["external_id"],
+                    attempts: row["attempts"], lastStatus: row["last_status"], lastError: row["last_error"], deadAt: row["dead_at"])
+            }
+        }
+    }
+
+    static func outboxItem(_ row: Row) -> OutboxItem {
+        let recordText: String = row["record"]
+        let externalID: String = row["external_id"]
+        return OutboxItem(
+            id: row["id"], provider: ProviderID(rawValue: row["provider"]), externalID: externalID,
+            kind: PlannedChange.Kind(rawValue: row["kind"]) ?? .update, document: decode(row["document"]),
+            digest: DocumentDigest(storageValue: row["digest"]),
+            record: UserRecord(document: decode(recordText)) ?? UserRecord(externalID: externalID),
+            state: OutboxItem.State(rawValue: row["state"]) ?? .pending, attempts: row["attempts"],
+            notBefore: row["not_before"], firstFailedAt: row["first_failed_at"], lastStatus: row["last_status"],
+            lastError: row["last_error"], enqueuedAt: row["enqueued_at"])
+    }
+}

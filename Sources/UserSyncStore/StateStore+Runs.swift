@@ -1,0 +1,36 @@
+import GRDB
+import UserSyncCore
+
+/// One cycle in the run history.
+public struct RunRecord: Sendable, Hashable {
+    public let id: Int64
+    public let startedAt: Double
+    public let finishedAt: Double
+    public let mode: String
+    /// The cycle's counts as a JSON object (kept as a document so new counts need no migration).
+    public let summary: JSONValue
+}
+
+extension StateStore {
+    @discardableResult
+    public func recordRun(startedAt: Double, finishedAt: Double, mode: String, summary: JSONValue) throws(StoreError) -> Int64 {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO run (started_at, finished_at, mode, summary) VALUES (?, ?, ?, ?)",
+                arguments: [startedAt, finishedAt, mode, Self.encode(summary)])
+            // The history is for operators, not an archive: keep the last thousand cycles.
+            try db.execute(sql: "DELETE FROM run WHERE id <= (SELECT max(id) FROM run) - 1000")
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func recentRuns(limit: Int = 10) throws(StoreError) -> [RunRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
+                RunRecord(
+                    id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], mode: row["mode"],
+                    summary: Self.decode(row["summary"]))
+            }
+        }
+    }
+}
