@@ -49,6 +49,11 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Log output for operators: logfmt, JSON or journald lines, with secrets and e-mails scrubbed.
+        .target(name: "UserSyncLogging", dependencies: [
+            "UserSyncCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Emulates perform.chat and CommBox on loopback, for the demo and the tests. Never production.
         .target(name: "UserSyncSandbox", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
@@ -56,7 +61,8 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "usersync", dependencies: [
-            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore",
+            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore", "UserSyncLogging",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -68,6 +74,9 @@ let package = Package(
         .testTarget(name: "UserSyncStoreTests", dependencies: ["UserSyncStore", "UserSyncCore"]),
         .testTarget(name: "UserSyncSourcesTests", dependencies: [
             "UserSyncSources", "UserSyncCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "UserSyncLoggingTests", dependencies: [
+            "UserSyncLogging", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "UserSyncConfigTests", dependencies: ["UserSyncConfig"]),
         .testTarget(name: "UserSyncProvidersTests", dependencies: [

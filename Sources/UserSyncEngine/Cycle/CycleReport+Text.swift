@@ -1,0 +1,46 @@
+import Foundation
+import UserSyncCore
+
+extension CycleReport {
+    /// The human summary printed by `sync --once`.
+    public var text: String {
+        var lines: [String] = []
+        let s = plan.summary
+        if dryRun { lines.append("Dry run: nothing was written and nothing was sent.") }
+        if plan.skippedUnchanged {
+            lines.append("Source unchanged since the last cycle: not read.")
+        } else {
+            lines.append("Read \(s.rowsRead) rows in \(String(format: "%.2f", plan.durationSeconds)) s: \(s.unchanged) unchanged, \(s.changes) changes, \(s.rejected) rejected.")
+        }
+        for provider in s.providers.keys.sorted() {
+            let counts = s.providers[provider]!
+            var line = "  \(provider): \(counts.created) new, \(counts.updated) changed"
+            if counts.removed > 0 { line += ", \(counts.removed) removed from the source (not deleted)" }
+            if let fields = plan.changedFields[provider], !fields.isEmpty {
+                line += " (" + fields.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+                    .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            }
+            lines.append(line)
+        }
+        if s.rejected > 0 {
+            lines.append("Rejected rows:")
+            for (code, count) in s.rejectedByReason.sorted(by: { $0.key < $1.key }) {
+                let examples = (plan.rejectionSamples[code] ?? []).map { r in
+                    "\(r.location)" + (r.externalID.map { " [\($0)]" } ?? "") + ": \(r.reason.message)"
+                }
+                lines.append("  \(code): \(count)")
+                for example in examples { lines.append("    \(example)") }
+            }
+        }
+        if !dryRun {
+            for provider in dispatch.keys.sorted() {
+                let d = dispatch[provider]!
+                let q = queues[provider] ?? ProviderState()
+                var line = "  \(provider): \(d.pushed) pushed, \(d.retrying) retrying, \(d.deadLettered) dead-lettered; queue \(q.queued) (\(q.parked) awaiting creation), dead letters \(q.deadLetters)"
+                if let reason = d.pausedReason { line += "; PAUSED: \(reason)" }
+                lines.append(line)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,19 @@
+import UserSyncCore
+
+/// What one dispatch pass did for one provider.
+public struct DispatchReport: Sendable, Equatable {
+    public let provider: ProviderID
+    public var pushed = 0
+    public var retrying = 0
+    public var deadLettered = 0
+    public var parked = 0
+    public var requestsFailed: Int { retrying + deadLettered }
+    /// Why the provider is paused (credentials refused), when it is.
+    public var pausedReason: String?
+    /// The provider asked us to wait (Retry-After or a failure burst) until this time.
+    public var heldUntil: Double?
+
+    public init(provider: ProviderID) {
+        self.provider = provider
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import Logging
+import UserSyncCore
+import UserSyncProviders
+import UserSyncStore
+
+/// Delivers one provider's outbox: resolves ids, sends with bounded concurrency through the
+/// provider's rate limiter, and applies the retry policy to every answer. It owns the
+/// provider-wide state: a shared backoff after 429/5xx and the pause after refused credentials.
+public actor Dispatcher {
+    public struct Pause: Sendable, Equatable {
+        public let reason: String
+        public let since: Double
+        public var nextProbeAt: Double
+    }
+
+    public nonisolated let provider: ProviderID
+    let runtime: ProviderRuntime
+    let store: StateStore
+    let policy: RetryPolicy
+    let logger: Logger
+    /// How long a user the provider does not have waits before it is looked up again.
+    let parkedRecheck: Double
+    let batchSize: Int
+    private var holdUntil: Double = 0
+    private var consecutiveFailures = 0
+    public private(set) var pause: Pause?
+    private var random = SystemRandomNumberGenerator()
+
+    public init(runtime: ProviderRuntime, store: StateStore, policy: RetryPolicy, logger: Logger, parkedRecheck: Double = 3600, batchSize: Int = 200) {
+        self.provider = runtime.provider
+        self.runtime = runtime
+        self.store = store
+        self.policy = policy
+        self.logger = logger
+        self.parkedRecheck = parkedRecheck
+        self.batchSize = batchSize
+    }
+
+    /// The time this provider next has work or a probe due (nil when nothing is waiting).
+    public func nextWakeTime() throws -> Double? {
+        guard let due = try store.nextDueTime(provider: provider) else { return nil }
+        if let pause { return max(due, pause.nextProbeAt) }
+        return max(due, holdUntil)
+    }
+
+    /// Lifts a pause (after a config reload): the next pass sends again.
+    public func resume() {
+        pause = nil
+        holdUntil = 0
+    }
+
+    /// Sends everything that is due now. Stops early when the provider pushes back (429/5xx:
+    /// the rest waits for the shared backoff) or refuses the credentials (paused).
+    public func dispatchDue(now clock: @Sendable () -> Double = { StateStore.now() }) async throws -> DispatchReport {
+        var report = DispatchReport(provider: provider)
+        while !Task.isCancelled {
+            let now = clock()
+            var probing = false
+            if let pause {
+                guard now >= pause.nextProbeAt else {
+                    report.pausedReason = pause.reason
+                    break
+                }
+                probing = true
+            }
+            if holdUntil > now {
+                report.heldUntil = holdUntil
+                break
+            }
+            let items = try store.dueItems(provider: provider, now: now, limit: probing ? 1 : batchSize)
+            if items.isEmpty { break }
+            var ready: [(OutboxItem, String)] = []
+            var unknown: [OutboxItem] = []
+            for item in items {
+                if let id = try store.providerUserID(provider: provider, externalID: item.externalID) {
+                    ready.append((item, id))
+                } else {
+                    unknown.append(item)
+                }
+            }
+            var outcomes: [(OutboxItem, String?, ProviderResponse)] = []
+            if !unknown.isEmpty {
+                let resolved = await runtime.adapter.resolveIDs(for: unknown.map(\.record))
+                let learned = resolved.compactMap { id, resolution -> (externalID: String, providerUserID: String)? in
+                    if case .found(let providerID) = resolution { return (id, providerID) }
+                    return nil
+                }
+                try store.storeIDMappings(provider: provider, learned)
+                for item in unknown {
+                    switch resolved[item.externalID] ?? .missing {
+                    case .found(let id): ready.append((item, id))
+                    case .missing:
+                        try parkMissing(item, now: now)
+                        report.parked += 1
+                    case .failed(let response): outcomes.append((item, nil, response))
+                    }
+                }
+            }
+            outcomes += await push(ready, concurrency: probing ? 1 : runtime.concurrency)
+            var pushedBack = false
+            for (item, providerUserID, response) in outcomes {
+                pushedBack = try apply(response, to: item, providerUserID: providerUserID, now: clock(), report: &report) || pushedBack
+            }
+            if pause != nil {
+                report.pausedReason = pause?.reason
+                break
+            }
+            if pushedBack {
+                report.heldUntil = holdUntil
+                break
+            }
+        }
+        return report
+    }
+
+    private func push(_ ready: [(OutboxItem, String)], concurrency: Int) async -> [(OutboxItem, String?, ProviderResponse)] {
+        let adapter = runtime.adapter
+        let store = self.store
+        let provider = self.provider
+        return await withTaskGroup(of: (OutboxItem, String?, ProviderResponse).self) { group in
+            var results: [(OutboxItem, String?, ProviderResponse)] = []
+            var pending = ready[...]
+            func startNext() {
+                guard let (item, id) = pending.popFirst() else { return }
+                group.addTask {
+                    await Self.deliver(item, providerUserID: id, adapter: adapter, store: store, provider: provider)
+                }
+            }
+            for _ in 0..<max(1, concurrency) { startNext() }
+            while let result = await group.next() {
+                results.append(result)
+                startNext()
+            }
+            return results
+        }
+    }
+
+    /// One push; on a 404 the stale mapping is dropped and the user looked up once more.
+    static func deliver(
+        _ item: OutboxItem, providerUserID: String, adapter: any ProviderAdapter, store: StateStore, provider: ProviderID
+    ) async -> (OutboxItem, String?, ProviderResponse) {
+        let first = await adapter.push(document: item.document, providerUserID: providerUserID, record: item.record)
+        guard case .notFound = first.response else { return (item, providerUserID, first.response) }
+        try? store.dropIDMapping(provider: provider, externalID: item.externalID)
+        switch await adapter.resolveIDs(for: [item.record])[item.externalID] ?? .missing {
+        case .found(let newID) where newID != providerUserID:
+            try? store.storeIDMappings(provider: provider, [(item.externalID, newID)])
+            let second = await adapter.push(document: item.document, providerUserID: newID, record: item.record)
+            if case .notFound(let message) = second.response {
+                return (item, newID, .permanent(status: 404, message: "not found even after re-resolving the id: \(message)"))
+            }
+            return (item, newID, second.response)
+        case .found, .missing:
+            return (item, nil, .permanent(status: 404, message: "user \(providerUserID) no longer exists at \(provider) and was not found again"))
+        case .failed(let response):
+            return (item, nil, response)
+        }
+    }
+
+    /// Returns true when the provider pushed back (the rest of the queue should wait).
+    private func apply(_ response: ProviderResponse, to item: OutboxItem, providerUserID: String?, now: Double, report: inout DispatchReport) throws -> Bool {
+        var meta: Logger.Metadata = ["provider": "\(provider)", "external_id": "\(item.externalID)"]
+        if let status = response.status { meta["status"] = "\(status)" }
+        let action = policy.decide(
+            response, attempts: item.attempts, firstFailedAt: item.firstFailedAt, now: now,
+            jitter: Double.random(in: 0..<1, using: &random))
+        switch action {
+        case .acknowledge:
+            try store.acknowledge(item, providerUserID: providerUserID, now: now)
+            report.pushed += 1
+            consecutiveFailures = 0
+            if let pause {
+                logger.notice("credentials accepted again; provider resumed", metadata: ["provider": "\(provider)", "paused_for_s": "\(Int(now - pause.since))"])
+                self.pause = nil
+            }
+            logger.debug("pushed", metadata: meta)
+            return false
+        case .retry(let delay):
+            consecutiveFailures += 1
+            // The whole provider shares the backoff: a burst of 429/5xx slows every item.
+            let shared = policy.backoff(failures: consecutiveFailures, jitter: Double.random(in: 0.5..<1, using: &random))
+            let wait = max(delay, shared, 0.05)
+            holdUntil = max(holdUntil, now + wait)
+            try store.reschedule(item, status: response.status, message: response.message, notBefore: now + wait, now: now)
+            report.retrying += 1
+            meta["reason"] = "\(response.message)"
+            meta["attempt"] = "\(item.attempts + 1)"
+            meta["retry_in_s"] = "\(String(format: "%.1f", wait))"
+            logger.warning("delivery failed, will retry", metadata: meta)
+            return true
+        case .reresolve, .deadLetter:
+            let reason: String
+            if case .deadLetter(let why) = action { reason = why } else { reason = "HTTP 404: \(response.message)" }
+            try store.deadLetter(item, status: response.status, message: reason, now: now)
+            report.deadLettered += 1
+            meta["reason"] = "\(reason)"
+            logger.error("delivery refused, moved to dead letters", metadata: meta)
+            return false
+        case .pauseProvider(let reason):
+            let probeInterval = Self.seconds(runtime.authProbeInterval)
+            if pause == nil {
+                pause = Pause(reason: reason, since: now, nextProbeAt: now + probeInterval)
+            } else {
+                pause?.nextProbeAt = now + probeInterval
+            }
+            meta["reason"] = "\(reason)"
+            meta["next_probe_in_s"] = "\(Int(probeInterval))"
+            logger.error("credentials refused: provider paused, fix the secret and reload", metadata: meta)
+            return false
+        }
+    }
+
+    private func parkMissing(_ item: OutboxItem, now: Double) throws {
+        try store.park(item, reason: "awaiting creation at \(provider)", recheckAt: now + parkedRecheck, now: now)
+        if item.state != .parked {
+            logger.info("user not found at provider; parked until it appears", metadata: ["provider": "\(provider)", "external_id": "\(item.externalID)"])
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,98 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import UserSyncConfig
+import UserSyncCore
+import UserSyncSources
+import UserSyncStore
+
+/// One configured sync: the source, the state database and one dispatcher per enabled
+/// provider. `runCycle` is one whole cycle; the daemon calls it on a timer.
+public final class SyncEngine: Sendable {
+    public let config: UserSyncConfiguration
+    public let store: StateStore
+    public let dispatchers: [Dispatcher]
+    let source: any UserSource
+    let projectors: [any ProviderProjector]
+    let logger: Logger
+
+    public init(config: UserSyncConfiguration, client: HTTPClient, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        self.source = try SourceRegistry.make(config.sourceOptions)
+        self.store = try StateStore.open(path: config.state.path)
+        let runtimes = ProviderRegistry.runtimes(for: config, client: client, logger: logger)
+        self.projectors = runtimes.map(\.adapter.projector)
+        let store = self.store
+        self.dispatchers = runtimes.map { Dispatcher(runtime: $0, store: store, policy: config.retryPolicy, logger: logger) }
+    }
+
+    /// Reads, validates and plans without writing or sending anything. The state database,
+    /// if there is one, is opened read-only.
+    public static func dryRun(config: UserSyncConfiguration, logger: Logger) throws -> CycleReport {
+        let started = Date()
+        let source = try SourceRegistry.make(config.sourceOptions)
+        let snapshot = try StateStore.openReadOnly(path: config.state.path)
+        let runner = PlanRunner(
+            source: source, projectors: ProviderRegistry.projectors(for: config), mapping: config.fieldMapping,
+            deletions: config.deletionPolicy, logger: logger)
+        let plan = try runner.run(snapshot: snapshot) { _, _ in }
+        var report = CycleReport(dryRun: true, plan: plan, startedAt: started)
+        report.durationSeconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// One cycle: plan the source into the outbox (skipped when the source is unchanged
+    /// since the last plan), then deliver what is due to every provider, concurrently:
+    /// one provider failing never holds up another.
+    public func runCycle(forcePlan: Bool = false, push: Bool = true) async throws -> CycleReport {
+        let started = Date()
+        let plan = try planIntoOutbox(force: forcePlan)
+        var report = CycleReport(dryRun: false, plan: plan, startedAt: started)
+        if push {
+            report.dispatch = try await withThrowingTaskGroup(of: DispatchReport.self) { group in
+                for dispatcher in dispatchers {
+                    group.addTask { try await dispatcher.dispatchDue() }
+                }
+                var reports: [ProviderID: DispatchReport] = [:]
+                for try await r in group { reports[r.provider] = r }
+                return reports
+            }
+        }
+        for dispatcher in dispatchers {
+            let provider = dispatcher.provider
+            report.queues[provider] = CycleReport.ProviderState(
+                queued: try store.outboxCount(provider: provider),
+                parked: try store.outboxCount(provider: provider, state: .parked),
+                deadLetters: try store.deadLetters(provider: provider).count)
+        }
+        report.durationSeconds = Date().timeIntervalSince(started)
+        try store.recordRun(
+            startedAt: started.timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970, mode: "sync", summary: report.json)
+        return report
+    }
+
+    func planIntoOutbox(force: Bool) throws -> PlanReport {
+        let fingerprint = try source.fingerprint().storageText
+        if !force, try store.sourceFingerprint() == fingerprint + projectionKey {
+            return PlanReport(skippedUnchanged: true)
+        }
+        let runner = PlanRunner(source: source, projectors: projectors, mapping: config.fieldMapping, deletions: config.deletionPolicy, logger: logger)
+        let store = self.store
+        let report = try runner.run(snapshot: store) { batch, retracted in
+            try store.enqueue(batch, retracting: retracted)
+        }
+        // Only a plan that reached the outbox may mark the source as seen.
+        try store.setSourceFingerprint(fingerprint + projectionKey)
+        return report
+    }
+
+    /// A config change that alters what is sent (mapping, providers) must re-plan even if
+    /// the source did not change.
+    var projectionKey: String {
+        let providers = projectors.map(\.provider.rawValue).joined(separator: ",")
+        let mapping = config.fieldMapping.columnsByField.map { "\($0.field)=\($0.column)" }.joined(separator: ",")
+        let content = (config.providers.commBox?.content ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        return "|" + String(DocumentDigest(of: Array("\(providers);\(mapping);\(content)".utf8)).description)
+    }
+}

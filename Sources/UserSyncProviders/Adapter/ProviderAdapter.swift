@@ -1,0 +1,62 @@
+import UserSyncCore
+
+/// One provider's protocol: how its documents look, how one change is sent, how its side is
+/// read, and how its answers are classified. Everything about *when* to send (queue, rate
+/// limit, retries, pauses) belongs to the engine's dispatcher.
+///
+/// A new provider is one folder with a type conforming to this protocol, plus one line in
+/// `ProviderRegistry`.
+public protocol ProviderAdapter: Sendable {
+    var provider: ProviderID { get }
+    var projector: any ProviderProjector { get }
+
+    /// Finds the provider's ids for users the id map does not know yet, choosing the
+    /// cheapest way for how many are asked. Users the provider does not have come back as
+    /// `.missing` (or are created, where the provider allows and the operator opted in).
+    func resolveIDs(for records: [UserRecord]) async -> [String: IDResolution]
+
+    /// Sends one user's full desired document.
+    func push(document: JSONValue, providerUserID: String, record: UserRecord) async -> PushResult
+
+    /// Reads one user as the provider holds it, in the projected shape (the pull side).
+    func fetch(providerUserID: String, externalID: String) async -> FetchResult
+}
+
+public enum IDResolution: Sendable, Equatable {
+    case found(String)
+    case missing
+    case failed(ProviderResponse)
+}
+
+public struct PushResult: Sendable, Equatable {
+    public let response: ProviderResponse
+    /// What the provider says it now holds, in the projected shape, when its answer tells.
+    public let confirmed: JSONValue?
+
+    public init(response: ProviderResponse, confirmed: JSONValue? = nil) {
+        self.response = response
+        self.confirmed = confirmed
+    }
+}
+
+public enum FetchResult: Sendable, Equatable {
+    case user(RemoteUser)
+    case failed(ProviderResponse)
+}
+
+/// A user as read from a provider.
+public struct RemoteUser: Sendable, Equatable {
+    public let providerUserID: String
+    public let externalID: String?
+    /// The provider's document in the same shape as the projector's output.
+    public let document: JSONValue
+    /// The provider's last-modified time, when it has one (for the `newest` conflict policy).
+    public let updatedAt: String?
+
+    public init(providerUserID: String, externalID: String?, document: JSONValue, updatedAt: String?) {
+        self.providerUserID = providerUserID
+        self.externalID = externalID
+        self.document = document
+        self.updatedAt = updatedAt
+    }
+}

@@ -1,0 +1,106 @@
+import Logging
+import NIOHTTP1
+import UserSyncCore
+
+/// CommBox's users API. Its traps, handled here: user ids are CommBox's own numbers (learned
+/// from a source column or by looking the user up by e-mail identity), updates go in a
+/// `{"data": ...}` envelope with capitalised names, and `content` reads back as a string.
+public struct CommBoxAdapter: ProviderAdapter {
+    public let provider = ProviderID.commbox
+    public let projector: any ProviderProjector
+    let http: ProviderHTTP
+    let token: String
+    /// `streamProviderType` of an e-mail identity (4 in CommBox's docs).
+    let streamProviderType: Int
+    let contentMapping: [String: String]
+
+    public init(http: ProviderHTTP, token: String, contentMapping: [String: String], streamProviderType: Int = 4) {
+        self.http = http
+        self.token = token
+        self.streamProviderType = streamProviderType
+        self.contentMapping = contentMapping
+        self.projector = CommBoxProjector(contentMapping: contentMapping)
+    }
+
+    var authHeaders: [(String, String)] { [("Authorization", "Bearer \(token)")] }
+
+    public func resolveIDs(for records: [UserRecord]) async -> [String: IDResolution] {
+        var results: [String: IDResolution] = [:]
+        for record in records {
+            if let id = record.commboxID {
+                results[record.externalID] = .found(id)
+                continue
+            }
+            guard let email = record.email else {
+                results[record.externalID] = .missing
+                continue
+            }
+            let query = [("streamProviderId", email), ("streamProviderType", "\(streamProviderType)")]
+            switch await http.send(.GET, "/users/0", query: query, headers: authHeaders) {
+            case .failure(let failure): results[record.externalID] = .failed(failure.response)
+            case .success(let response):
+                switch classify(response) {
+                case .success:
+                    if let id = response.json?["data"]?["id"]?.scalarText {
+                        results[record.externalID] = .found(id)
+                    } else {
+                        results[record.externalID] = .missing
+                    }
+                case .notFound: results[record.externalID] = .missing
+                case let other: results[record.externalID] = .failed(other)
+                }
+            }
+        }
+        return results
+    }
+
+    public func push(document: JSONValue, providerUserID: String, record: UserRecord) async -> PushResult {
+        let path = "/users/" + ProviderHTTP.percentEncode(providerUserID)
+        switch await http.send(.POST, path, headers: authHeaders, json: ["data": document]) {
+        case .failure(let failure): return PushResult(response: failure.response)
+        case .success(let response): return PushResult(response: classify(response))
+        }
+    }
+
+    public func fetch(providerUserID: String, externalID: String) async -> FetchResult {
+        let path = "/users/" + ProviderHTTP.percentEncode(providerUserID)
+        switch await http.send(.GET, path, headers: authHeaders) {
+        case .failure(let failure): return .failed(failure.response)
+        case .success(let response):
+            let classified = classify(response)
+            guard classified == .success else { return .failed(classified) }
+            guard let data = response.json?["data"], let user = remoteUser(data) else {
+                return .failed(.retryLater(status: response.status, retryAfter: nil, message: "user response is not the documented JSON"))
+            }
+            return .user(user)
+        }
+    }
+
+    /// Reads `GET /users/{id}`'s lower-camel fields back into the projected (capitalised) shape;
+    /// `content` arrives as JSON text and only the mapped custom fields are kept.
+    func remoteUser(_ data: JSONValue) -> RemoteUser? {
+        guard let id = data["id"]?.scalarText else { return nil }
+        var document: [String: JSONValue] = [:]
+        let fields = [("uniqueId", "UniqueId"), ("firstName", "FirstName"), ("lastName", "LastName"), ("email", "Email"), ("phone1", "Phone1")]
+        for (source, target) in fields {
+            if let value = data[source]?.stringValue, !value.isEmpty { document[target] = .string(value) }
+        }
+        let content: [String: JSONValue]
+        switch data["content"] {
+        case .string(let text)?: content = (try? JSONParser.parse(text))?.objectValue ?? [:]
+        case .object(let object)?: content = object
+        default: content = [:]
+        }
+        let mappedFields = Set(contentMapping.values)
+        let kept = content.filter { mappedFields.contains($0.key) }.mapValues { JSONValue.string(CommBoxProjector.customFieldText($0)) }
+        if !kept.isEmpty { document["Content"] = .object(kept) }
+        return RemoteUser(
+            providerUserID: id, externalID: data["uniqueId"]?.stringValue, document: .object(document),
+            updatedAt: data["updatedAt"]?.stringValue)
+    }
+
+    func classify(_ response: ProviderHTTP.Response) -> ProviderResponse {
+        let message = response.json?["description"]?.scalarText ?? response.json?["message"]?.scalarText ?? "HTTP \(response.status)"
+        return ProviderResponse.classify(status: response.status, headers: response.headers, message: message)
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import UserSyncConfig
+import UserSyncEngine
+
+/// `usersync sync --once`: one whole cycle, then exit with a status that says how it went.
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Run one sync cycle and exit.",
+        discussion: """
+            Exit status: 0 everything planned was delivered (or waits for the user to be created at the provider); \
+            65 some changes were refused and dead-lettered; 69 a provider refused the credentials and is paused; \
+            75 some changes wait for a retry; 78 the config is invalid; 1 any other error.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+
+    @Flag(help: "Run a single cycle (the only mode of `sync`; `usersync run` is the service).")
+    var once = false
+
+    @Flag(name: .customLong("dry-run"), help: "Read, validate and plan only: write nothing, send nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    @Flag(help: "Plan even if the source looks unchanged since the last cycle.")
+    var force = false
+
+    func run() async throws {
+        let config = try AppContext.loadConfig(options)
+        let logger = AppContext.bootstrapLogging(config)
+        let report: CycleReport
+        do {
+            if dryRun {
+                report = try SyncEngine.dryRun(config: config, logger: logger)
+            } else {
+                report = try await Self.cycle(config: config, force: force, logger: logger)
+            }
+        } catch {
+            logger.error("sync failed", metadata: ["reason": "\(error)"])
+            AppContext.printError("usersync: \(error)")
+            throw ExitCode(SyncExitStatus.failure)
+        }
+        print(json ? report.json.canonicalText : report.text)
+        let status = dryRun ? SyncExitStatus.ok : report.exitCode
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    static func cycle(config: UserSyncConfiguration, force: Bool, logger: Logger) async throws -> CycleReport {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let engine = try SyncEngine(config: config, client: client, logger: logger)
+            let report = try await engine.runCycle(forcePlan: force)
+            try await client.shutdown()
+            return report
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+}
