@@ -70,6 +70,10 @@ let package = Package(
             "UserSyncSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Benchmark helper: seeds a state database of a given size (scripts/bench.sh).
+        .executableTarget(name: "usersync-bench", dependencies: [
+            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore", "UserSyncSources",
+        ]),
         .testTarget(name: "UserSyncCoreTests", dependencies: ["UserSyncCore"]),
         .testTarget(name: "UserSyncStoreTests", dependencies: ["UserSyncStore", "UserSyncCore"]),
         .testTarget(name: "UserSyncSourcesTests", dependencies: [

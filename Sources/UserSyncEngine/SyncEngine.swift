@@ -46,6 +46,14 @@ public final class SyncEngine: Sendable {
     /// since the last plan), then deliver what is due to every provider, concurrently:
     /// one provider failing never holds up another.
     public func runCycle(forcePlan: Bool = false, push: Bool = true) async throws -> CycleReport {
+        try await RunContext.$runID.withValue(RunContext.newID()) {
+            let report = try await cycle(forcePlan: forcePlan, push: push)
+            logSummary(report)
+            return report
+        }
+    }
+
+    private func cycle(forcePlan: Bool, push: Bool) async throws -> CycleReport {
         let started = Date()
         let plan = try planIntoOutbox(force: forcePlan)
         var report = CycleReport(dryRun: false, plan: plan, startedAt: started)
@@ -70,6 +78,28 @@ public final class SyncEngine: Sendable {
         try store.recordRun(
             startedAt: started.timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970, mode: "sync", summary: report.json)
         return report
+    }
+
+    /// One info line per cycle: what an operator scans first.
+    func logSummary(_ report: CycleReport) {
+        var meta: Logger.Metadata = [
+            "duration_ms": "\(Int(report.durationSeconds * 1000))",
+            "pushed": "\(report.pushed)", "failed": "\(report.failed)", "queue": "\(report.queued)",
+        ]
+        if report.plan.skippedUnchanged {
+            meta["source"] = "unchanged"
+        } else {
+            let s = report.plan.summary
+            meta["rows"] = "\(s.rowsRead)"
+            meta["unchanged"] = "\(s.unchanged)"
+            meta["changes"] = "\(s.changes)"
+            meta["rejected"] = "\(s.rejected)"
+            meta["plan_ms"] = "\(Int(report.plan.durationSeconds * 1000))"
+        }
+        for (provider, dispatch) in report.dispatch where dispatch.pausedReason != nil {
+            meta["paused_\(provider)"] = "\(dispatch.pausedReason!)"
+        }
+        logger.info("cycle finished", metadata: meta)
     }
 
     func planIntoOutbox(force: Bool) throws -> PlanReport {

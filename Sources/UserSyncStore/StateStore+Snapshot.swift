@@ -52,3 +52,20 @@ extension StateStore {
         }
     }
 }
+
+extension StateStore {
+    /// Records documents as confirmed at their providers without sending anything. For
+    /// benchmarks and tests that need a snapshot of a given size; the engine never calls it.
+    public func recordConfirmed(_ changes: [PlannedChange], now: Double = StateStore.now()) throws(StoreError) {
+        try write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO remote_state (provider, external_id, provider_user_id, document, digest, confirmed_at)
+                VALUES (?, ?, NULL, ?, ?, ?)
+                """)
+            for change in changes {
+                guard let document = change.document, let digest = change.digest else { continue }
+                try statement.execute(arguments: [change.provider.rawValue, change.externalID, Self.encode(document), digest.storageValue, now])
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ enum AppContext {
     static func loadConfig(_ options: ConfigOptions) throws -> UserSyncConfiguration {
         do {
             return try ConfigLoader.load(path: options.config)
-        } catch let error as ConfigError {
+        } catch {
             printError(error.description)
             throw ArgumentParser.ExitCode(SyncExitStatus.config)
         }
@@ -28,7 +28,11 @@ enum AppContext {
         case .json: format = .json
         }
         let level = Logger.Level(rawValue: config.log.level.rawValue) ?? .info
-        LoggingSystem.bootstrap { _ in LineLogHandler(level: level, format: format, scrubber: scrubber) }
+        LoggingSystem.bootstrap({ _, provider in
+            var handler = LineLogHandler(level: level, format: format, scrubber: scrubber)
+            handler.metadataProvider = provider
+            return handler
+        }, metadataProvider: RunContext.metadataProvider)
         return Logger(label: "usersync")
     }
 

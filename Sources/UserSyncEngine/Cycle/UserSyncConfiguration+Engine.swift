@@ -4,22 +4,22 @@ import UserSyncSources
 
 /// Translations from the config file's model into the engine's own vocabulary.
 extension UserSyncConfiguration {
-    var fieldMapping: FieldMapping {
+    public var fieldMapping: FieldMapping {
         let f = source.fields
         return FieldMapping(
             externalID: f.externalID, name: f.name, email: f.email, metadata: f.metadata, firstName: f.firstName,
             lastName: f.lastName, phone: f.phone, performchatID: f.performchatID, commboxID: f.commboxID)
     }
 
-    var sourceOptions: SourceOptions {
+    public var sourceOptions: SourceOptions {
         SourceOptions(kind: source.kind.rawValue, path: source.path, table: source.table, query: source.query, csvDelimiter: source.csv.delimiterByte)
     }
 
-    var deletionPolicy: UserSyncCore.DeletionPolicy {
+    public var deletionPolicy: UserSyncCore.DeletionPolicy {
         sync.deletions == .report ? .report : .ignore
     }
 
-    var retryPolicy: RetryPolicy {
+    public var retryPolicy: RetryPolicy {
         RetryPolicy(
             baseDelay: Dispatcher.seconds(retry.baseDelay), maxDelay: Dispatcher.seconds(retry.maxDelay),
             maxAttempts: retry.maxAttempts ?? 0, maxAge: retry.maxAge.map(Dispatcher.seconds) ?? 0)

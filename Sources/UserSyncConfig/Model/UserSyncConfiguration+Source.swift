@@ -1,0 +1,121 @@
+extension UserSyncConfiguration {
+    /// `source`: the local source of truth.
+    public struct SourceSettings: Sendable, Equatable {
+        /// `source.kind`.
+        public var kind: SourceKind
+        /// `source.path`: the file, or the SQLite database (absolute).
+        public var path: String
+        /// `source.table`: sqlite only; exactly one of `table` and `query` is set for sqlite,
+        /// neither for file kinds.
+        public var table: String?
+        /// `source.query`: sqlite only; a read-only statement starting with SELECT or WITH.
+        public var query: String?
+        /// `source.csv`.
+        public var csv: CSVSettings
+        /// `source.fields`.
+        public var fields: FieldMappingSettings
+        /// `source.inbound_path`: where remote changes are written for file sources (absolute).
+        /// Always set for file kinds (default: `inbound.jsonl` beside `state.path`); nil for sqlite.
+        public var inboundPath: String?
+        /// `source.write_back`: how remote changes reach a file source. Ignored by sqlite sources
+        /// (they write back into the database).
+        public var writeBack: WriteBackMode
+
+        public init(
+            kind: SourceKind,
+            path: String,
+            table: String? = nil,
+            query: String? = nil,
+            csv: CSVSettings = CSVSettings(),
+            fields: FieldMappingSettings,
+            inboundPath: String? = nil,
+            writeBack: WriteBackMode = .inbound
+        ) {
+            self.kind = kind
+            self.path = path
+            self.table = table
+            self.query = query
+            self.csv = csv
+            self.fields = fields
+            self.inboundPath = inboundPath
+            self.writeBack = writeBack
+        }
+    }
+
+    /// `source.kind`.
+    public enum SourceKind: String, Sendable, Equatable, CaseIterable {
+        case jsonl
+        case json
+        case csv
+        case sqlite
+
+        /// True for the file kinds (jsonl, json, csv).
+        public var isFile: Bool { self != .sqlite }
+    }
+
+    /// `source.write_back`.
+    public enum WriteBackMode: String, Sendable, Equatable, CaseIterable {
+        /// Remote changes are appended to `source.inbound_path`; the operator's file is untouched.
+        case inbound
+        /// Remote changes are written into the source file itself.
+        case rewrite
+    }
+
+    /// `source.csv`.
+    public struct CSVSettings: Sendable, Equatable {
+        /// `source.csv.delimiter`: one ASCII character (default `,`).
+        public var delimiter: Character
+
+        /// The delimiter as a byte (always ASCII: the loader rejects anything else).
+        public var delimiterByte: UInt8 { delimiter.asciiValue ?? UInt8(ascii: ",") }
+
+        public init(delimiter: Character = ",") {
+            self.delimiter = delimiter
+        }
+    }
+
+    /// `source.fields`: canonical field → source column. nil means "not mapped".
+    public struct FieldMappingSettings: Sendable, Equatable {
+        /// `external_id` (required).
+        public var externalID: String
+        public var name: String?
+        public var email: String?
+        public var metadata: String?
+        public var firstName: String?
+        public var lastName: String?
+        public var phone: String?
+        public var performchatID: String?
+        public var commboxID: String?
+
+        public init(
+            externalID: String,
+            name: String? = nil,
+            email: String? = nil,
+            metadata: String? = nil,
+            firstName: String? = nil,
+            lastName: String? = nil,
+            phone: String? = nil,
+            performchatID: String? = nil,
+            commboxID: String? = nil
+        ) {
+            self.externalID = externalID
+            self.name = name
+            self.email = email
+            self.metadata = metadata
+            self.firstName = firstName
+            self.lastName = lastName
+            self.phone = phone
+            self.performchatID = performchatID
+            self.commboxID = commboxID
+        }
+
+        /// The YAML key of every canonical field, in file order, with its column.
+        public var columnsByKey: [(key: String, column: String?)] {
+            [
+                ("external_id", externalID), ("name", name), ("email", email), ("metadata", metadata),
+                ("first_name", firstName), ("last_name", lastName), ("phone", phone),
+                ("performchat_id", performchatID), ("commbox_id", commboxID),
+            ]
+        }
+    }
+}

@@ -1,0 +1,61 @@
+extension UserSyncConfiguration {
+    /// `sync`: cycle timing, direction and policies.
+    public struct SyncSettings: Sendable, Equatable {
+        /// `sync.interval`: time between two push cycles (default 30s).
+        public var interval: Duration
+        /// `sync.direction` (default both).
+        public var direction: SyncDirection
+        /// `sync.conflict_policy` (default local).
+        public var conflictPolicy: ConflictPolicy
+        /// `sync.deletions` (default ignore).
+        public var deletions: DeletionPolicy
+        /// `sync.pull_interval`: time between two pulls from the providers (default 5m).
+        public var pullInterval: Duration
+        /// `sync.shutdown_timeout`: how long SIGTERM waits for in-flight requests (default 10s).
+        public var shutdownTimeout: Duration
+
+        public init(
+            interval: Duration = .seconds(30),
+            direction: SyncDirection = .both,
+            conflictPolicy: ConflictPolicy = .local,
+            deletions: DeletionPolicy = .ignore,
+            pullInterval: Duration = .seconds(300),
+            shutdownTimeout: Duration = .seconds(10)
+        ) {
+            self.interval = interval
+            self.direction = direction
+            self.conflictPolicy = conflictPolicy
+            self.deletions = deletions
+            self.pullInterval = pullInterval
+            self.shutdownTimeout = shutdownTimeout
+        }
+    }
+
+    /// `sync.direction`.
+    public enum SyncDirection: String, Sendable, Equatable, CaseIterable {
+        /// Local changes go to the providers; nothing is pulled.
+        case push
+        /// Remote changes come back to the local side; nothing is pushed.
+        case pull
+        /// Both.
+        case both
+
+        public var pushes: Bool { self != .pull }
+        public var pulls: Bool { self != .push }
+    }
+
+    /// `sync.conflict_policy`: who wins when a field changed on both sides.
+    public enum ConflictPolicy: String, Sendable, Equatable, CaseIterable {
+        case local
+        case remote
+        case newest
+        /// Held and listed until an operator resolves it.
+        case manual
+    }
+
+    /// `sync.deletions`: what a user that disappeared from the source does.
+    public enum DeletionPolicy: String, Sendable, Equatable, CaseIterable {
+        case ignore
+        case report
+    }
+}

@@ -1,0 +1,68 @@
+import Yams
+
+/// Writes block-style YAML line by line, so that values can carry comments.
+struct YAMLWriter {
+    private(set) var text = ""
+    private var depth = 0
+
+    mutating func comment(_ comment: String) {
+        line("# \(comment)")
+    }
+
+    mutating func open(_ key: String) {
+        line("\(key):")
+        depth += 1
+    }
+
+    mutating func close() {
+        depth -= 1
+    }
+
+    /// `key: value`, where `value` is already YAML (use `quoted` for text).
+    mutating func field(_ key: String, _ value: String, comment: String? = nil) {
+        line("\(key): \(value)" + (comment.map { "  # \($0)" } ?? ""))
+    }
+
+    private mutating func line(_ content: String) {
+        text += String(repeating: "  ", count: depth) + content + "\n"
+    }
+
+    /// `text` as a YAML scalar that reads back as exactly this string: plain when that is
+    /// unambiguous, else double-quoted with escapes.
+    static func quoted(_ text: String, force: Bool = false) -> String {
+        if !force, isSafePlain(text) { return text }
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16, uppercase: true)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    private static func isSafePlain(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first,
+              first.properties.isAlphabetic || ("0"..."9").contains(first) || first == "/" || first == "_" || first == "."
+        else { return false }
+        let scalars = Array(text.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            let isWordLike = scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                || "_./@+-=".unicodeScalars.contains(scalar)
+            if isWordLike { continue }
+            // A colon is plain only inside a word (`https://`), never before a space or at the end.
+            if scalar == ":", index + 1 < scalars.count, scalars[index + 1] != " " { continue }
+            return false
+        }
+        return Resolver.default.resolveTag(of: Node(text)) == .str
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import UserSyncConfig
+import UserSyncCore
+import UserSyncEngine
+import UserSyncSources
+import UserSyncStore
+
+// usersync-bench seed CONFIG SOURCE_FILE
+//
+// Plans SOURCE_FILE (with CONFIG's mapping and providers) and records every document as
+// already confirmed at its provider: the "previous version" a benchmark plans against.
+let arguments = CommandLine.arguments
+guard arguments.count == 4, arguments[1] == "seed" else {
+    FileHandle.standardError.write("usage: usersync-bench seed CONFIG SOURCE_FILE\n".data(using: .utf8)!)
+    exit(64)
+}
+do {
+    let config = try ConfigLoader.load(path: arguments[2])
+    var options = config.sourceOptions
+    options.path = arguments[3]
+    let source = try SourceRegistry.make(options)
+    let store = try StateStore.open(path: config.state.path)
+    var planner = Planner(projectors: ProviderRegistry.projectors(for: config), mapping: config.fieldMapping, deletions: .ignore)
+    var batch: [PlannedChange] = []
+    var seeded = 0
+    var failure: (any Error)?
+    try source.read { item in
+        planner.consider(item) { event in
+            guard case .change(let change) = event else { return }
+            batch.append(change)
+            if batch.count >= 20_000 {
+                do { try store.recordConfirmed(batch) } catch { failure = error }
+                seeded += batch.count
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+    try store.recordConfirmed(batch)
+    seeded += batch.count
+    if let failure { throw failure }
+    print("seeded \(seeded) confirmed documents into \(config.state.path)")
+} catch {
+    FileHandle.standardError.write("usersync-bench: \(error)\n".data(using: .utf8)!)
+    exit(1)
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what is missing, builds, tests.
+# Extra arguments go to `swift test` (e.g. scripts/test.sh --filter UserSyncCoreTests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# The end-to-end tests start the real binaries: build them first.
+swift build --product usersync
+swift build --product usersync-sandbox
+swift test "$@"
