@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // Pure domain: records, canonical JSON, validation, planner. No I/O.
@@ -54,6 +55,14 @@ let package = Package(
             "UserSyncCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The long-running service: cycle loop, graceful stop, reload, systemd notify, instance lock.
+        .target(name: "UserSyncDaemon", dependencies: [
+            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Emulates perform.chat and CommBox on loopback, for the demo and the tests. Never production.
         .target(name: "UserSyncSandbox", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
@@ -61,7 +70,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "usersync", dependencies: [
-            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore", "UserSyncLogging",
+            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore", "UserSyncLogging", "UserSyncDaemon",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -82,6 +91,7 @@ let package = Package(
         .testTarget(name: "UserSyncLoggingTests", dependencies: [
             "UserSyncLogging", .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "UserSyncDaemonTests", dependencies: ["UserSyncDaemon"]),
         .testTarget(name: "UserSyncConfigTests", dependencies: ["UserSyncConfig"]),
         .testTarget(name: "UserSyncProvidersTests", dependencies: [
             "UserSyncProviders", "UserSyncSandbox", "UserSyncCore",

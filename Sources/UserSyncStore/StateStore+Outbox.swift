@@ -109,15 +109,17 @@ extension StateStore {
     /// Gives up on an item: it moves to the dead letters with the provider's last word.
     public func deadLetter(_ item: OutboxItem, status: Int?, message: String, now: Double = StateStore.now()) throws(StoreError) {
         try write { db in
+            // The dead letter keeps the outbox id, so one number names an item wherever it is.
+            try db.execute(sql: "DELETE FROM dead_letter WHERE provider = ? AND external_id = ?", arguments: [item.provider.rawValue, item.externalID])
             try db.execute(sql: """
-                INSERT INTO dead_letter (provider, external_id, kind, document, digest, record, attempts, last_status, last_error, dead_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO dead_letter (id, provider, external_id, kind, document, digest, record, attempts, last_status, last_error, dead_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (provider, external_id) DO UPDATE SET
                     kind = excluded.kind, document = excluded.document, digest = excluded.digest, record = excluded.record,
                     attempts = excluded.attempts, last_status = excluded.last_status, last_error = excluded.last_error,
                     dead_at = excluded.dead_at
                 """, arguments: [
-                    item.provider.rawValue, item.externalID, item.kind.rawValue, Self.encode(item.document),
+                    item.id, item.provider.rawValue, item.externalID, item.kind.rawValue, Self.encode(item.document),
                     item.digest.storageValue, Self.encode(item.record.document), item.attempts + 1, status, message, now,
                 ])
             try db.execute(sql: "DELETE FROM outbox WHERE id = ? AND digest = ?", arguments: [item.id, item.digest.storageValue])
