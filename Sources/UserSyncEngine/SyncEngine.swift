@@ -16,15 +16,26 @@ public final class SyncEngine: Sendable {
     let projectors: [any ProviderProjector]
     let logger: Logger
 
-    public init(config: UserSyncConfiguration, client: HTTPClient, logger: Logger) throws {
+    /// - Parameters:
+    ///   - store: an already open state (a reload keeps it); opened from the config if nil.
+    ///   - resumePaused: forget pauses recorded in the state (an operator reloaded or ran a
+    ///     sync by hand); otherwise a paused provider waits for its next probe time.
+    public init(config: UserSyncConfiguration, client: HTTPClient, logger: Logger, store: StateStore? = nil, resumePaused: Bool = true) throws {
         self.config = config
         self.logger = logger
         self.source = try SourceRegistry.make(config.sourceOptions)
-        self.store = try StateStore.open(path: config.state.path)
+        let store = try store ?? StateStore.open(path: config.state.path)
+        self.store = store
         let runtimes = ProviderRegistry.runtimes(for: config, client: client, logger: logger)
         self.projectors = runtimes.map(\.adapter.projector)
-        let store = self.store
-        self.dispatchers = runtimes.map { Dispatcher(runtime: $0, store: store, policy: config.retryPolicy, logger: logger) }
+        var pauses = try store.providerPauses()
+        if resumePaused {
+            for provider in pauses.keys { try store.setProviderPause(provider: provider, nil) }
+            pauses = [:]
+        }
+        self.dispatchers = runtimes.map {
+            Dispatcher(runtime: $0, store: store, policy: config.retryPolicy, logger: logger, pause: pauses[$0.provider])
+        }
     }
 
     /// Reads, validates and plans without writing or sending anything. The state database,
@@ -45,27 +56,22 @@ public final class SyncEngine: Sendable {
     /// One cycle: plan the source into the outbox (skipped when the source is unchanged
     /// since the last plan), then deliver what is due to every provider, concurrently:
     /// one provider failing never holds up another.
-    public func runCycle(forcePlan: Bool = false, push: Bool = true) async throws -> CycleReport {
+    public func runCycle(
+        forcePlan: Bool = false, push: Bool = true, stop: StopSignal = .never, progress: @escaping @Sendable () -> Void = {}
+    ) async throws -> CycleReport {
         try await RunContext.$runID.withValue(RunContext.newID()) {
-            let report = try await cycle(forcePlan: forcePlan, push: push)
+            let report = try await cycle(forcePlan: forcePlan, push: push, stop: stop, progress: progress)
             logSummary(report)
             return report
         }
     }
 
-    private func cycle(forcePlan: Bool, push: Bool) async throws -> CycleReport {
+    private func cycle(forcePlan: Bool, push: Bool, stop: StopSignal, progress: @escaping @Sendable () -> Void) async throws -> CycleReport {
         let started = Date()
         let plan = try planIntoOutbox(force: forcePlan)
         var report = CycleReport(dryRun: false, plan: plan, startedAt: started)
         if push {
-            report.dispatch = try await withThrowingTaskGroup(of: DispatchReport.self) { group in
-                for dispatcher in dispatchers {
-                    group.addTask { try await dispatcher.dispatchDue() }
-                }
-                var reports: [ProviderID: DispatchReport] = [:]
-                for try await r in group { reports[r.provider] = r }
-                return reports
-            }
+            report.dispatch = try await dispatchDue(stop: stop, progress: progress)
         }
         for dispatcher in dispatchers {
             let provider = dispatcher.provider
@@ -78,6 +84,28 @@ public final class SyncEngine: Sendable {
         try store.recordRun(
             startedAt: started.timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970, mode: "sync", summary: report.json)
         return report
+    }
+
+    /// Delivers what is due to every provider, concurrently: one provider failing never
+    /// holds up another.
+    public func dispatchDue(stop: StopSignal = .never, progress: @escaping @Sendable () -> Void = {}) async throws -> [ProviderID: DispatchReport] {
+        try await withThrowingTaskGroup(of: DispatchReport.self) { group in
+            for dispatcher in dispatchers {
+                group.addTask { try await dispatcher.dispatchDue(stop: stop, progress: progress) }
+            }
+            var reports: [ProviderID: DispatchReport] = [:]
+            for try await r in group { reports[r.provider] = r }
+            return reports
+        }
+    }
+
+    /// The earliest time any provider has a retry, a parked re-check or a probe due.
+    public func nextDeliveryTime() async throws -> Double? {
+        var earliest: Double?
+        for dispatcher in dispatchers {
+            if let t = try await dispatcher.nextWakeTime() { earliest = min(earliest ?? t, t) }
+        }
+        return earliest
     }
 
     /// One info line per cycle: what an operator scans first.

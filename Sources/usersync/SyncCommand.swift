@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import UserSyncConfig
+import UserSyncDaemon
 import UserSyncEngine
 
 /// `usersync sync --once`: one whole cycle, then exit with a status that says how it went.
@@ -53,6 +54,9 @@ struct SyncCommand: AsyncParsableCommand {
     static func cycle(config: UserSyncConfiguration, force: Bool, logger: Logger) async throws -> CycleReport {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
+        // A manual sync while the service runs would deliver the same queue twice.
+        let lock = try InstanceLock(statePath: config.state.path)
+        defer { withExtendedLifetime(lock) {} }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             let engine = try SyncEngine(config: config, client: client, logger: logger)

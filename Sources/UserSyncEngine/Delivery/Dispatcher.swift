@@ -8,12 +8,6 @@ import UserSyncStore
 /// provider's rate limiter, and applies the retry policy to every answer. It owns the
 /// provider-wide state: a shared backoff after 429/5xx and the pause after refused credentials.
 public actor Dispatcher {
-    public struct Pause: Sendable, Equatable {
-        public let reason: String
-        public let since: Double
-        public var nextProbeAt: Double
-    }
-
     public nonisolated let provider: ProviderID
     let runtime: ProviderRuntime
     let store: StateStore
@@ -24,10 +18,13 @@ public actor Dispatcher {
     let batchSize: Int
     private var holdUntil: Double = 0
     private var consecutiveFailures = 0
-    public private(set) var pause: Pause?
+    public private(set) var pause: ProviderPause?
     private var random = SystemRandomNumberGenerator()
 
-    public init(runtime: ProviderRuntime, store: StateStore, policy: RetryPolicy, logger: Logger, parkedRecheck: Double = 3600, batchSize: Int = 200) {
+    /// - Parameter pause: a pause restored from the state (a restart keeps honouring the
+    ///   probe interval, so a crash loop cannot lock a key out).
+    public init(runtime: ProviderRuntime, store: StateStore, policy: RetryPolicy, logger: Logger, pause: ProviderPause? = nil, parkedRecheck: Double = 3600, batchSize: Int = 200) {
+        self.pause = pause
         self.provider = runtime.provider
         self.runtime = runtime
         self.store = store
@@ -45,16 +42,21 @@ public actor Dispatcher {
     }
 
     /// Lifts a pause (after a config reload): the next pass sends again.
-    public func resume() {
+    public func resume() throws {
         pause = nil
         holdUntil = 0
+        try store.setProviderPause(provider: provider, nil)
     }
 
     /// Sends everything that is due now. Stops early when the provider pushes back (429/5xx:
     /// the rest waits for the shared backoff) or refuses the credentials (paused).
-    public func dispatchDue(now clock: @Sendable () -> Double = { StateStore.now() }) async throws -> DispatchReport {
+    /// - Parameter progress: called after every batch (the service's watchdog heartbeat).
+    public func dispatchDue(
+        stop: StopSignal = .never, progress: @Sendable () -> Void = {}, now clock: @Sendable () -> Double = { StateStore.now() }
+    ) async throws -> DispatchReport {
         var report = DispatchReport(provider: provider)
-        while !Task.isCancelled {
+        while !Task.isCancelled && !stop.isSet {
+            progress()
             let now = clock()
             var probing = false
             if let pause {
@@ -97,7 +99,7 @@ public actor Dispatcher {
                     }
                 }
             }
-            outcomes += await push(ready, concurrency: probing ? 1 : runtime.concurrency)
+            outcomes += await push(ready, concurrency: probing ? 1 : runtime.concurrency, stop: stop)
             var pushedBack = false
             for (item, providerUserID, response) in outcomes {
                 pushedBack = try apply(response, to: item, providerUserID: providerUserID, now: clock(), report: &report) || pushedBack
@@ -114,7 +116,7 @@ public actor Dispatcher {
         return report
     }
 
-    private func push(_ ready: [(OutboxItem, String)], concurrency: Int) async -> [(OutboxItem, String?, ProviderResponse)] {
+    private func push(_ ready: [(OutboxItem, String)], concurrency: Int, stop: StopSignal) async -> [(OutboxItem, String?, ProviderResponse)] {
         let adapter = runtime.adapter
         let store = self.store
         let provider = self.provider
@@ -122,7 +124,7 @@ public actor Dispatcher {
             var results: [(OutboxItem, String?, ProviderResponse)] = []
             var pending = ready[...]
             func startNext() {
-                guard let (item, id) = pending.popFirst() else { return }
+                guard !stop.isSet, let (item, id) = pending.popFirst() else { return }
                 group.addTask {
                     await Self.deliver(item, providerUserID: id, adapter: adapter, store: store, provider: provider)
                 }
@@ -173,6 +175,7 @@ public actor Dispatcher {
             if let pause {
                 logger.notice("credentials accepted again; provider resumed", metadata: ["provider": "\(provider)", "paused_for_s": "\(Int(now - pause.since))"])
                 self.pause = nil
+                try store.setProviderPause(provider: provider, nil)
             }
             logger.debug("pushed", metadata: meta)
             return false
@@ -200,10 +203,11 @@ public actor Dispatcher {
         case .pauseProvider(let reason):
             let probeInterval = Self.seconds(runtime.authProbeInterval)
             if pause == nil {
-                pause = Pause(reason: reason, since: now, nextProbeAt: now + probeInterval)
+                pause = ProviderPause(reason: reason, since: now, nextProbeAt: now + probeInterval)
             } else {
                 pause?.nextProbeAt = now + probeInterval
             }
+            try store.setProviderPause(provider: provider, .init(reason: reason, since: pause!.since, nextProbeAt: pause!.nextProbeAt))
             meta["reason"] = "\(reason)"
             meta["next_probe_in_s"] = "\(Int(probeInterval))"
             logger.error("credentials refused: provider paused, fix the secret and reload", metadata: meta)

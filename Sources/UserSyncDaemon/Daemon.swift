@@ -1,0 +1,73 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import UserSyncConfig
+import UserSyncEngine
+import UserSyncStore
+
+/// `usersync run`: takes the instance lock, opens the state, tells systemd it is ready and
+/// runs the services until SIGTERM/SIGINT.
+public enum Daemon {
+    public struct AlreadyRunning: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func run(config: UserSyncConfiguration, configPath: String, environment: [String: String], logger: Logger) async throws {
+        let lock: InstanceLock
+        do {
+            lock = try InstanceLock(statePath: config.state.path)
+        } catch {
+            throw AlreadyRunning(description: "\(error)")
+        }
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        do {
+            try await serve(config: config, configPath: configPath, environment: environment, client: client, logger: logger)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        withExtendedLifetime(lock) {}
+    }
+
+    static func serve(config: UserSyncConfiguration, configPath: String, environment: [String: String], client: HTTPClient, logger: Logger) async throws {
+        let notifier = SystemdNotifier(environment: environment)
+        // A restart keeps honouring a pause's probe time: a crash loop must not lock a key out.
+        let engine = try SyncEngine(config: config, client: client, logger: logger, resumePaused: false)
+        let holder = EngineHolder(engine)
+        let heartbeat = Heartbeat()
+        let sync = SyncService(holder: holder, notifier: notifier, heartbeat: heartbeat, logger: logger)
+        let reload = ReloadService(
+            configPath: configPath, environment: environment, holder: holder, syncService: sync, client: client,
+            notifier: notifier, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: sync, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            // Helpers end when shutdown begins; that must not cut the sync loop's drain short.
+            .init(service: reload, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if let interval = SystemdNotifier.watchdogInterval(environment: environment) {
+            services.append(.init(
+                service: WatchdogService(interval: interval, heartbeat: heartbeat, notifier: notifier),
+                successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = config.sync.shutdownTimeout
+        group.logging = .init()
+        logger.notice("usersync started", metadata: [
+            "pid": "\(getpid())", "state": "\(config.state.path)",
+            "providers": "\(engine.dispatchers.map(\.provider.rawValue).joined(separator: ","))",
+        ])
+        notifier.ready(status: "starting first cycle")
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch is CancellationError {
+            // The shutdown bound ran out: requests still in flight were cancelled and their
+            // items stay queued (never recorded as sent), so this is still a clean stop.
+            logger.warning("shutdown timeout reached; in-flight requests were cancelled and stay queued")
+        }
+    }
+}

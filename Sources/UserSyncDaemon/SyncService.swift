@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import UserSyncConfig
+import UserSyncCore
+import UserSyncEngine
+import UserSyncStore
+
+/// The cycle loop: a full cycle every `sync.interval` (and one at start), and in between,
+/// delivery passes exactly when retries, parked re-checks or probes fall due. On graceful
+/// shutdown it stops taking new work, lets requests in flight finish, and returns.
+final class SyncService: Service, Sendable {
+    let holder: EngineHolder
+    let notifier: SystemdNotifier
+    let logger: Logger
+    let wakeup = Wakeup()
+    let stop = StopSignal()
+    let heartbeat: Heartbeat
+
+    init(holder: EngineHolder, notifier: SystemdNotifier, heartbeat: Heartbeat, logger: Logger) {
+        self.holder = holder
+        self.notifier = notifier
+        self.heartbeat = heartbeat
+        self.logger = logger
+    }
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await loop()
+        } onGracefulShutdown: {
+            self.stop.set()
+            self.notifier.stopping()
+            Task { await self.wakeup.wake() }
+        }
+        logger.notice("stopped; anything not yet delivered stays queued for the next start")
+    }
+
+    private func loop() async throws {
+        var nextCycle = Date.distantPast
+        while !stop.isSet && !Task.isCancelled {
+            let engine = await holder.engine
+            heartbeat.beat()
+            let requested = await holder.takeCycleRequest()
+            do {
+                if requested || Date() >= nextCycle {
+                    let report = try await engine.runCycle(stop: stop, progress: heartbeat.beat)
+                    nextCycle = Date().addingTimeInterval(Self.seconds(engine.config.sync.interval))
+                    let pauses = try engine.store.providerPauses().mapValues(\.reason)
+                    notifier.status(StatusLine.make(report, pauses: pauses))
+                } else {
+                    _ = try await engine.dispatchDue(stop: stop, progress: heartbeat.beat)
+                }
+            } catch {
+                // A cycle that fails (source unreadable, state busy) is retried next interval.
+                logger.error("cycle failed", metadata: ["reason": "\(error)"])
+                notifier.status("last cycle failed: \(error)")
+                nextCycle = Date().addingTimeInterval(Self.seconds(engine.config.sync.interval))
+            }
+            if stop.isSet { break }
+            var wake = nextCycle.timeIntervalSince1970
+            if let due = try? await engine.nextDeliveryTime() { wake = min(wake, due) }
+            let delay = max(0.05, wake - Date().timeIntervalSince1970)
+            heartbeat.idle(true)
+            await wakeup.sleep(for: .milliseconds(Int64(delay * 1000)))
+            heartbeat.idle(false)
+        }
+    }
+
+    /// A reload swaps the engine: the loop picks it up and runs a cycle at once.
+    func reloaded() async {
+        await holder.requestCycle()
+        await wakeup.wake()
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
+
+/// The engine in use; a reload replaces it.
+actor EngineHolder {
+    private(set) var engine: SyncEngine
+    private var cycleRequested = false
+
+    init(_ engine: SyncEngine) {
+        self.engine = engine
+    }
+
+    func replace(_ engine: SyncEngine) {
+        self.engine = engine
+    }
+
+    func requestCycle() { cycleRequested = true }
+
+    func takeCycleRequest() -> Bool {
+        defer { cycleRequested = false }
+        return cycleRequested
+    }
+}

@@ -1,0 +1,174 @@
+/// An RFC 4180 CSV tokenizer fed chunk by chunk: quoted fields with delimiters, doubled
+/// quotes and line breaks (LF or CRLF) inside; unquoted fields; rows ending in LF, CRLF or
+/// a lone CR. Empty lines are skipped. It keeps only the current row.
+///
+/// Lenient where no data is at stake (a quote inside an unquoted field is kept as a
+/// character), strict where it is (text after a closing quote marks the row unreadable).
+struct CSVParser {
+    /// The fields of one row, valid only inside the callback that receives them.
+    struct Fields {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let ends: UnsafeBufferPointer<Int>
+
+        var count: Int { ends.count }
+
+        subscript(index: Int) -> UnsafeBufferPointer<UInt8> {
+            let start = index == 0 ? 0 : ends[index - 1]
+            return UnsafeBufferPointer(rebasing: bytes[start..<ends[index]])
+        }
+    }
+
+    /// One row: the line it starts on, what is wrong with it, and its fields.
+    struct Row {
+        let line: Int
+        /// Why the row cannot be trusted (its fields are then incomplete or wrong).
+        let problem: String?
+        let fields: Fields
+    }
+
+    private enum State {
+        case fieldStart
+        case unquoted
+        case quoted
+        /// A quote inside a quoted field: either its end or the first half of `""`.
+        case quoteInQuoted
+    }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let lineFeed: UInt8 = 0x0A
+    private static let carriageReturn: UInt8 = 0x0D
+
+    let delimiter: UInt8
+    let maxRowBytes: Int
+
+    private var state = State.fieldStart
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    private var line = 1
+    private var rowLine = 1
+    private var quoteLine = 1
+    private var rowHasContent = false
+    private var afterCR = false
+    private var problem: String?
+    private var oversized = false
+
+    init(delimiter: UInt8, maxRowBytes: Int) {
+        self.delimiter = delimiter
+        self.maxRowBytes = maxRowBytes
+        bytes.reserveCapacity(4096)
+        ends.reserveCapacity(64)
+    }
+
+    mutating func parse(_ chunk: UnsafeBufferPointer<UInt8>, _ emit: (Row) throws -> Void) throws {
+        for byte in chunk {
+            if afterCR {
+                afterCR = false
+                if byte == Self.lineFeed { continue }  // the LF of a CRLF row end
+            }
+            switch state {
+            case .fieldStart:
+                if byte == Self.quote {
+                    state = .quoted
+                    quoteLine = line
+                    rowHasContent = true
+                } else if byte == delimiter {
+                    endField()
+                    rowHasContent = true
+                } else if byte == Self.lineFeed || byte == Self.carriageReturn {
+                    try endRow(terminator: byte, emit)
+                } else {
+                    append(byte)
+                    state = .unquoted
+                    rowHasContent = true
+                }
+            case .unquoted:
+                if byte == delimiter {
+                    endField()
+                    state = .fieldStart
+                } else if byte == Self.lineFeed || byte == Self.carriageReturn {
+                    try endRow(terminator: byte, emit)
+                } else {
+                    append(byte)
+                }
+            case .quoted:
+                if byte == Self.quote {
+                    state = .quoteInQuoted
+                } else {
+                    if byte == Self.lineFeed { line += 1 }
+                    append(byte)
+                }
+            case .quoteInQuoted:
+                if byte == Self.quote {
+                    append(Self.quote)
+                    state = .quoted
+                } else if byte == delimiter {
+                    endField()
+                    state = .fieldStart
+                } else if byte == Self.lineFeed || byte == Self.carriageReturn {
+                    try endRow(terminator: byte, emit)
+                } else {
+                    if problem == nil {
+                        problem = "unexpected \(Self.show(byte)) after the closing quote of field \(ends.count + 1) on line \(line); a quote inside a quoted field must be doubled"
+                    }
+                    append(byte)
+                    state = .unquoted
+                }
+            }
+        }
+    }
+
+    /// Call at the end of the file: delivers the last row if it lacks a line break.
+    mutating func finish(_ emit: (Row) throws -> Void) throws {
+        if state == .quoted {
+            if problem == nil {
+                problem = "unterminated quoted field: the quote opened on line \(quoteLine) is never closed"
+            }
+            try endRow(terminator: nil, emit)
+        } else if rowHasContent {
+            try endRow(terminator: nil, emit)
+        }
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        guard !oversized else { return }
+        if bytes.count >= maxRowBytes {
+            oversized = true
+            return
+        }
+        bytes.append(byte)
+    }
+
+    @inline(__always)
+    private mutating func endField() {
+        ends.append(bytes.count)
+    }
+
+    private mutating func endRow(terminator: UInt8?, _ emit: (Row) throws -> Void) throws {
+        if rowHasContent {
+            endField()
+            let why = oversized ? "row is longer than \(maxRowBytes >> 20) MiB" : problem
+            let start = rowLine
+            try bytes.withUnsafeBufferPointer { bytes in
+                try ends.withUnsafeBufferPointer { ends in
+                    try emit(Row(line: start, problem: why, fields: Fields(bytes: bytes, ends: ends)))
+                }
+            }
+        }
+        bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
+        ends.removeAll(keepingCapacity: true)
+        state = .fieldStart
+        rowHasContent = false
+        problem = nil
+        oversized = false
+        if let terminator {
+            line += 1
+            afterCR = terminator == Self.carriageReturn
+        }
+        rowLine = line
+    }
+
+    static func show(_ byte: UInt8) -> String {
+        (0x21..<0x7F).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+    }
+}

@@ -1,0 +1,119 @@
+import UserSyncCore
+
+/// A CSV file (RFC 4180) whose first row names the columns. Every value is a `.string`
+/// (an empty field is `""`); rows are numbered from 1 after the header, and carry the line
+/// they start on, since quoted fields may span lines.
+///
+/// A row with more or fewer fields than the header, an unterminated quote, or bytes that
+/// are not UTF-8 is reported unreadable; the rows after it are still read.
+public struct CSVSource: UserSource {
+    static let kind = "csv"
+    /// A longer row is reported unreadable without being held in memory.
+    static let maxRowBytes = 16 << 20
+
+    public let path: String
+    public let delimiter: UInt8
+    private let fingerprinter = FileFingerprinter()
+
+    public init(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws(SourceError) {
+        try self.init(options: SourceOptions(kind: Self.kind, path: path, csvDelimiter: delimiter))
+    }
+
+    init(options: SourceOptions) throws(SourceError) {
+        try options.validateFileOptions()
+        let delimiter = options.csvDelimiter
+        if delimiter >= 0x80 || delimiter == UInt8(ascii: "\"") || delimiter == 0x0A || delimiter == 0x0D {
+            throw SourceError(
+                .invalidOptions("the CSV delimiter must be one ASCII character other than '\"', CR and LF, got \(CSVParser.show(delimiter))"),
+                path: options.path)
+        }
+        path = options.path
+        self.delimiter = delimiter
+    }
+
+    public var description: String {
+        delimiter == UInt8(ascii: ",") ? "csv file \(path)" : "csv file \(path) (delimiter \(CSVParser.show(delimiter)))"
+    }
+
+    public func fingerprint() throws(SourceError) -> SourceFingerprint {
+        let config = SourceOptions.digest([Self.kind, path, String(delimiter)])
+        return SourceFingerprint([("kind", Self.kind), ("config", config)] + (try fingerprinter.components(path: path)))
+    }
+
+    /// Scanning and parsing run one batch ahead on a reader thread (`PipelinedReader`);
+    /// `body` is called on the caller's thread, in file order.
+    public func read(_ body: (SourceItem) throws -> Void) throws {
+        try PipelinedReader.run(produce: { emit in try readSequentially(emit) }, consume: body)
+    }
+
+    func readSequentially(_ body: (SourceItem) throws -> Void) throws {
+        let file = try InputFile(path: path)
+        let hasBOM = try file.bytes(at: 0, count: 3) == [0xEF, 0xBB, 0xBF]
+        var skip = hasBOM ? 3 : 0
+        var parser = CSVParser(delimiter: delimiter, maxRowBytes: Self.maxRowBytes)
+        var header: [String]?
+        var rowNumber = 0
+
+        func handle(_ row: CSVParser.Row) throws {
+            guard let names = header else {
+                header = try self.header(from: row)
+                return
+            }
+            rowNumber += 1
+            try body(Self.item(row, number: rowNumber, header: names))
+        }
+        try file.forEachChunk { chunk in
+            var bytes = chunk.assumingMemoryBound(to: UInt8.self)
+            if skip > 0 {
+                let dropped = min(skip, bytes.count)
+                bytes = UnsafeBufferPointer(rebasing: bytes[dropped...])
+                skip -= dropped
+            }
+            try parser.parse(bytes, handle)
+        }
+        try parser.finish(handle)
+        if header == nil {
+            throw SourceError(.invalidContent("has no CSV header row (the file is empty)"), path: path)
+        }
+    }
+
+    private func header(from row: CSVParser.Row) throws(SourceError) -> [String] {
+        if let problem = row.problem {
+            throw SourceError(.invalidContent("the CSV header row (line \(row.line)) does not parse: \(problem)"), path: path)
+        }
+        var names: [String] = []
+        var seen: Set<String> = []
+        for index in 0..<row.fields.count {
+            guard let name = UTF8Text.string(row.fields[index]) else {
+                throw SourceError(.invalidContent("the CSV header row (line \(row.line)) is not valid UTF-8"), path: path)
+            }
+            guard seen.insert(name).inserted else {
+                throw SourceError(
+                    .invalidContent("the CSV header row (line \(row.line)) names column \"\(name)\" twice"), path: path)
+            }
+            names.append(name)
+        }
+        return names
+    }
+
+    private static func item(_ row: CSVParser.Row, number: Int, header: [String]) -> SourceItem {
+        let location = SourceLocation(.row, number, line: row.line)
+        if let problem = row.problem {
+            return .unreadable(location, .unparseable(problem))
+        }
+        let fields = row.fields
+        guard fields.count == header.count else {
+            return .unreadable(
+                location,
+                .unparseable("CSV row has \(fields.count) field\(fields.count == 1 ? "" : "s"), header has \(header.count)"))
+        }
+        var columns: [String: JSONValue] = Dictionary(minimumCapacity: header.count)
+        for index in 0..<fields.count {
+            guard let text = UTF8Text.string(fields[index]) else {
+                return .unreadable(location, .invalidUTF8)
+            }
+            columns[header[index]] = .string(text)
+        }
+        return .row(SourceRow(location: location, columns: columns))
+    }
+}

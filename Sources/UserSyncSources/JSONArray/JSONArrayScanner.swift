@@ -1,0 +1,216 @@
+import UserSyncCore
+
+/// Cuts a JSON array into its top-level elements as the bytes stream by, without parsing
+/// them: it tracks only string/escape state and bracket depth. Each element's bytes are
+/// handed over as they are (straight from the chunk when the element fits in it, else from
+/// a carry buffer), for `JSONParser` to parse.
+///
+/// A bad element (invalid JSON, bad UTF-8, a scalar) is the parser's problem and does not
+/// disturb the cut, as long as its brackets balance. An element whose brackets do not
+/// balance swallows what follows until they do; if they never do, the file ends inside the
+/// array, which is a file-level error (truncated file).
+struct JSONArrayScanner {
+    enum Event {
+        case element(UnsafeBufferPointer<UInt8>)
+        /// The element is longer than `maxElementBytes`; its bytes were dropped.
+        case tooLong
+        /// Nothing between two commas.
+        case empty
+    }
+
+    private enum State {
+        /// Before the opening `[`.
+        case preamble
+        /// After `[` or `,`, before the next element or the closing `]`.
+        case beforeElement
+        case inElement
+        /// After the closing `]`.
+        case afterArray
+    }
+
+    let path: String
+    let maxElementBytes: Int
+
+    private var state = State.preamble
+    private var line = 1
+    private var elementNumber = 0
+    private var elementLine = 0
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    private var carry: [UInt8] = []
+    private var oversized = false
+    private var sawAnyByte = false
+
+    init(path: String, maxElementBytes: Int) {
+        self.path = path
+        self.maxElementBytes = maxElementBytes
+    }
+
+    mutating func scan(
+        _ chunk: UnsafeBufferPointer<UInt8>,
+        _ emit: (Event, SourceLocation) throws -> Void
+    ) throws {
+        let count = chunk.count
+        var elementStart = state == .inElement ? 0 : -1
+        var index = 0
+        if count > 0 { sawAnyByte = true }
+        while index < count {
+            let byte = chunk[index]
+            switch state {
+            case .inElement:
+                if byte == 0x0A { line += 1 }
+                if inString {
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                    }
+                } else {
+                    switch byte {
+                    case UInt8(ascii: "\""):
+                        inString = true
+                    case UInt8(ascii: "{"), UInt8(ascii: "["):
+                        depth += 1
+                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                        if depth > 0 {
+                            depth -= 1
+                        } else if byte == UInt8(ascii: "]") {
+                            try finishElement(chunk, from: elementStart, to: index, emit)
+                            state = .afterArray
+                        }
+                    // A stray `}` at depth 0 stays in the element, which then fails to parse.
+                    case UInt8(ascii: ","):
+                        if depth == 0 {
+                            try finishElement(chunk, from: elementStart, to: index, emit)
+                            state = .beforeElement
+                        }
+                    default:
+                        break
+                    }
+                }
+                index += 1
+            case .beforeElement:
+                switch byte {
+                case 0x20, 0x09, 0x0D:
+                    break
+                case 0x0A:
+                    line += 1
+                case UInt8(ascii: "]"):
+                    // Closes the array; a trailing comma before it is tolerated.
+                    state = .afterArray
+                case UInt8(ascii: ","):
+                    elementNumber += 1
+                    try emit(.empty, SourceLocation(.element, elementNumber, line: line))
+                default:
+                    elementNumber += 1
+                    elementLine = line
+                    depth = 0
+                    inString = false
+                    escaped = false
+                    oversized = false
+                    elementStart = index
+                    state = .inElement
+                    continue  // the byte belongs to the element: scan it again as such
+                }
+                index += 1
+            case .preamble:
+                switch byte {
+                case 0x20, 0x09, 0x0D:
+                    break
+                case 0x0A:
+                    line += 1
+                case UInt8(ascii: "["):
+                    state = .beforeElement
+                default:
+                    let hint = byte == UInt8(ascii: "{") ? " (for one JSON object per line, use kind jsonl)" : ""
+                    throw SourceError(
+                        .invalidContent("is not a JSON array: it starts with \(Self.show(byte)) on line \(line)\(hint)"),
+                        path: path)
+                }
+                index += 1
+            case .afterArray:
+                switch byte {
+                case 0x20, 0x09, 0x0D:
+                    break
+                case 0x0A:
+                    line += 1
+                default:
+                    throw SourceError(
+                        .invalidContent("has \(Self.show(byte)) on line \(line) after the closing ']' of the array"),
+                        path: path)
+                }
+                index += 1
+            }
+        }
+        if state == .inElement && elementStart >= 0 {
+            keep(UnsafeBufferPointer(rebasing: chunk[elementStart..<count]))
+        }
+    }
+
+    /// Call once the file has been read to its end.
+    func finish() throws(SourceError) {
+        switch state {
+        case .afterArray:
+            return
+        case .preamble:
+            let why = sawAnyByte ? "holds only white space" : "is empty"
+            throw SourceError(.invalidContent("\(why), expected a JSON array"), path: path)
+        case .beforeElement:
+            throw SourceError(
+                .invalidContent("ends on line \(line) before the array is closed: the file is truncated or still being written"),
+                path: path)
+        case .inElement:
+            let inside = inString ? "inside a string of element \(elementNumber)" : "inside element \(elementNumber)"
+            throw SourceError(
+                .invalidContent(
+                    "ends \(inside) (which starts on line \(elementLine)) before the array is closed: the file is truncated or still being written, or the element's brackets do not balance"),
+                path: path)
+        }
+    }
+
+    private mutating func keep(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard !oversized else { return }
+        if carry.count + bytes.count > maxElementBytes {
+            oversized = true
+            carry.removeAll()
+            return
+        }
+        carry.append(contentsOf: bytes)
+    }
+
+    private mutating func finishElement(
+        _ chunk: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int,
+        _ emit: (Event, SourceLocation) throws -> Void
+    ) throws {
+        let location = SourceLocation(.element, elementNumber, line: elementLine)
+        let here = UnsafeBufferPointer(rebasing: chunk[max(start, 0)..<end])
+        if oversized {
+            oversized = false
+            try emit(.tooLong, location)
+        } else if carry.isEmpty {
+            try emit(Self.isBlank(here) ? .empty : .element(here), location)
+        } else {
+            keep(here)
+            if oversized {
+                oversized = false
+                try emit(.tooLong, location)
+            } else {
+                try carry.withUnsafeBufferPointer { bytes in
+                    try emit(Self.isBlank(bytes) ? .empty : .element(bytes), location)
+                }
+            }
+        }
+        carry.removeAll(keepingCapacity: carry.capacity <= 1 << 20)
+    }
+
+    private static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    }
+
+    static func show(_ byte: UInt8) -> String {
+        (0x21..<0x7F).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+    }
+}

@@ -1,0 +1,64 @@
+import UserSyncCore
+
+/// A JSON file holding one array of objects: `[ {...}, {...} ]`, streamed element by
+/// element (`JSONArrayScanner`) without loading the file.
+///
+/// A bad element is reported unreadable and the stream goes on with the next one. A file
+/// that is not an array, or that ends before the array closes, is a `SourceError`.
+public struct JSONArraySource: UserSource {
+    static let kind = "json"
+    /// A longer element is reported unreadable without being held in memory.
+    static let maxElementBytes = 16 << 20
+
+    public let path: String
+    private let fingerprinter = FileFingerprinter()
+
+    public init(path: String) throws(SourceError) {
+        try self.init(options: SourceOptions(kind: Self.kind, path: path))
+    }
+
+    init(options: SourceOptions) throws(SourceError) {
+        try options.validateFileOptions()
+        path = options.path
+    }
+
+    public var description: String { "json array file \(path)" }
+
+    public func fingerprint() throws(SourceError) -> SourceFingerprint {
+        let config = SourceOptions.digest([Self.kind, path])
+        return SourceFingerprint([("kind", Self.kind), ("config", config)] + (try fingerprinter.components(path: path)))
+    }
+
+    /// Scanning and parsing run one batch ahead on a reader thread (`PipelinedReader`);
+    /// `body` is called on the caller's thread, in file order.
+    public func read(_ body: (SourceItem) throws -> Void) throws {
+        try PipelinedReader.run(produce: { emit in try readSequentially(emit) }, consume: body)
+    }
+
+    func readSequentially(_ body: (SourceItem) throws -> Void) throws {
+        let file = try InputFile(path: path)
+        let hasBOM = try file.bytes(at: 0, count: 3) == [0xEF, 0xBB, 0xBF]
+        var scanner = JSONArrayScanner(path: path, maxElementBytes: Self.maxElementBytes)
+        var skip = hasBOM ? 3 : 0
+        try file.forEachChunk { chunk in
+            var bytes = chunk.assumingMemoryBound(to: UInt8.self)
+            if skip > 0 {
+                let dropped = min(skip, bytes.count)
+                bytes = UnsafeBufferPointer(rebasing: bytes[dropped...])
+                skip -= dropped
+            }
+            try scanner.scan(bytes) { event, location in
+                switch event {
+                case .element(let element):
+                    try body(JSONRowDecoder.item(element, at: location))
+                case .empty:
+                    try body(.unreadable(location, .unparseable("empty element (two commas in a row?)")))
+                case .tooLong:
+                    try body(.unreadable(
+                        location, .unparseable("element is longer than \(Self.maxElementBytes >> 20) MiB")))
+                }
+            }
+        }
+        try scanner.finish()
+    }
+}

@@ -1,0 +1,68 @@
+/// A source-level problem an operator must fix: the source cannot be read at all, or not
+/// to the end. Row-level problems are `SourceItem.unreadable` instead.
+///
+/// `description` says what is wrong and where (`cannot open source /srv/app/users.jsonl:
+/// No such file or directory`); `code` is a short, label-safe name for metrics.
+public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
+    enum Reason: Sendable, Hashable {
+        /// `open(2)` or `stat(2)` failed.
+        case cannotOpen(errno: Int32)
+        /// `read(2)` failed after the file was opened.
+        case cannotRead(errno: Int32)
+        /// The file's content is not what the kind expects (not an array, no header…).
+        case invalidContent(String)
+        /// The options do not describe a usable source (unknown kind, missing table…).
+        case invalidOptions(String)
+        /// The SQLite table or view does not exist.
+        case unknownTable(String, available: [String])
+        /// The SQLite query is not a single read-only SELECT or WITH statement.
+        case queryRejected(String)
+        /// SQLite reported an error while opening or reading.
+        case database(String)
+    }
+
+    let reason: Reason
+    /// The source file the problem is about, when there is one.
+    public let path: String?
+
+    init(_ reason: Reason, path: String?) {
+        self.reason = reason
+        self.path = path
+    }
+
+    /// A short, stable, label-safe name for the kind of problem.
+    public var code: String {
+        switch reason {
+        case .cannotOpen: return "cannot_open"
+        case .cannotRead: return "cannot_read"
+        case .invalidContent: return "invalid_content"
+        case .invalidOptions: return "invalid_options"
+        case .unknownTable: return "unknown_table"
+        case .queryRejected: return "query_rejected"
+        case .database: return "database_error"
+        }
+    }
+
+    public var description: String {
+        let subject = path.map { "source \($0)" } ?? "source"
+        switch reason {
+        case .cannotOpen(let errno):
+            return "cannot open \(subject): \(SystemError.message(errno))"
+        case .cannotRead(let errno):
+            return "cannot read \(subject): \(SystemError.message(errno))"
+        case .invalidContent(let why):
+            return "\(subject): \(why)"
+        case .invalidOptions(let why):
+            return "\(subject): \(why)"
+        case .unknownTable(let table, let available):
+            let known = available.isEmpty
+                ? "the database has no tables or views"
+                : "it has: \(available.joined(separator: ", "))"
+            return "\(subject) has no table or view named \"\(table)\" (\(known))"
+        case .queryRejected(let why):
+            return "\(subject): the query must be a single read-only SELECT or WITH statement: \(why)"
+        case .database(let message):
+            return "cannot read \(subject): \(message)"
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// What the configuration says about the source: which kind, where, and the kind's options.
+public struct SourceOptions: Sendable, Hashable {
+    /// A kind registered in `SourceRegistry`: `jsonl`, `json`, `csv`, `sqlite`.
+    public var kind: String
+    /// The source file (for `sqlite`, the database file).
+    public var path: String
+    /// `sqlite` only: the table or view to read, every column. Exclusive with `query`.
+    public var table: String?
+    /// `sqlite` only: a single read-only SELECT or WITH statement. Exclusive with `table`.
+    public var query: String?
+    /// `csv` only: the field delimiter, one ASCII byte other than `"`, CR and LF.
+    public var csvDelimiter: UInt8
+
+    public init(
+        kind: String, path: String, table: String? = nil, query: String? = nil,
+        csvDelimiter: UInt8 = UInt8(ascii: ",")
+    ) {
+        self.kind = kind
+        self.path = path
+        self.table = table
+        self.query = query
+        self.csvDelimiter = csvDelimiter
+    }
+}
+
+extension SourceOptions {
+    /// Checks what every file kind needs: a path, and no SQLite-only option.
+    func validateFileOptions() throws(SourceError) {
+        try validatePath()
+        if table != nil || query != nil {
+            throw SourceError(
+                .invalidOptions("table and query apply only to sqlite sources, this one is \(kind)"), path: path)
+        }
+    }
+
+    func validatePath() throws(SourceError) {
+        if path.isEmpty { throw SourceError(.invalidOptions("the \(kind) source has an empty path"), path: nil) }
+    }
+
+    /// A digest of the options that shape what is read, for fingerprints.
+    static func digest(_ parts: [String]) -> String {
+        var hasher = FNV1a64()
+        for part in parts { hasher.combine(part) }
+        return hasher.hex
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import UserSyncConfig
+import UserSyncCore
+import UserSyncDaemon
+import UserSyncEngine
+import UserSyncStore
+
+/// `usersync status`: what the service is doing, read from the state without disturbing it.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show recent cycles, queues, dead letters, parked users and paused providers.")
+
+    @OptionGroup var options: ConfigOptions
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "How many recent cycles to show.") var cycles = 5
+
+    func run() async throws {
+        let config = try AppContext.loadConfig(options)
+        let pid = InstanceLock.holderPID(statePath: config.state.path)
+        guard let store = try StateStore.openReadOnly(path: config.state.path) else {
+            if json {
+                print(JSONValue.object(["running": .bool(pid != nil), "state": .string("none")]).canonicalText)
+            } else {
+                print("No state yet at \(config.state.path): usersync has not run.")
+            }
+            return
+        }
+        let providers = ProviderRegistry.projectors(for: config).map(\.provider)
+        let pauses = try store.providerPauses()
+        var providerDocs: [String: JSONValue] = [:]
+        var lines: [String] = []
+        lines.append(pid.map { "service: running (pid \($0))" } ?? "service: not running")
+        lines.append("state: \(config.state.path)")
+        for provider in providers {
+            let stats = try store.queueStats(provider: provider)
+            var doc: [String: JSONValue] = [
+                "queued": JSONValue(stats.queued), "retrying": JSONValue(stats.retrying), "parked": JSONValue(stats.parked),
+                "dead_letters": JSONValue(stats.deadLetters), "mapped_users": JSONValue(stats.mappedUsers),
+                "confirmed_users": JSONValue(stats.confirmedUsers),
+            ]
+            var line = "\(provider): queue \(stats.queued) (\(stats.retrying) retrying, \(stats.parked) awaiting creation), dead letters \(stats.deadLetters), \(stats.confirmedUsers) users in sync"
+            if let oldest = stats.oldestEnqueuedAt {
+                doc["oldest_queued_at"] = .string(Self.time(oldest))
+                line += ", oldest queued \(Self.time(oldest))"
+            }
+            if let pause = pauses[provider] {
+                doc["paused"] = .object(["reason": .string(pause.reason), "since": .string(Self.time(pause.since)), "next_probe_at": .string(Self.time(pause.nextProbeAt))])
+                line += "\n  PAUSED since \(Self.time(pause.since)): \(pause.reason); next probe \(Self.time(pause.nextProbeAt))"
+            }
+            providerDocs[provider.rawValue] = .object(doc)
+            lines.append(line)
+        }
+        let conflicts = try store.openConflictCount()
+        lines.append("open conflicts: \(conflicts)")
+        let runs = try store.recentRuns(limit: cycles)
+        lines.append("recent cycles:")
+        if runs.isEmpty { lines.append("  (none yet)") }
+        for run in runs {
+            let s = run.summary
+            let count = { (key: String) in s[key]?.scalarText ?? "0" }
+            let planned = s["source_unchanged"] == .bool(true) ? "source unchanged" : "\(count("rows")) rows, \(Self.sum(s["changes"])) changes, \(count("rejected")) rejected"
+            lines.append("  \(Self.time(run.startedAt)) (\(String(format: "%.1f", run.finishedAt - run.startedAt)) s): \(planned); \(count("pushed")) pushed, \(count("failed")) failed")
+        }
+        if json {
+            let doc: JSONValue = .object([
+                "running": .bool(pid != nil), "pid": pid.map { JSONValue(Int($0)) } ?? .null,
+                "state": .string(config.state.path), "providers": .object(providerDocs),
+                "open_conflicts": JSONValue(conflicts),
+                "recent_cycles": .array(runs.map { run in
+                    .object(["started_at": .string(Self.time(run.startedAt)), "finished_at": .string(Self.time(run.finishedAt)), "summary": run.summary])
+                }),
+            ])
+            print(doc.canonicalText)
+        } else {
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
+    static func sum(_ value: JSONValue?) -> Int {
+        (value?.objectValue ?? [:]).values.reduce(0) { $0 + (Int($1.scalarText ?? "") ?? 0) }
+    }
+
+    static func time(_ seconds: Double) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds))
+    }
+}
