@@ -12,7 +12,8 @@ extension StateStore {
                 INSERT INTO outbox (provider, external_id, kind, document, digest, record, state, attempts, not_before, enqueued_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
                 ON CONFLICT (provider, external_id) DO UPDATE SET
-                    kind = excluded.kind, document = excluded.document, digest = excluded.digest,
+                    kind = CASE WHEN outbox.kind = 'create' THEN 'create' ELSE excluded.kind END,
+                    document = excluded.document, digest = excluded.digest,
                     record = excluded.record, updated_at = excluded.updated_at,
                     state = CASE WHEN outbox.state = 'parked' THEN 'parked' ELSE 'pending' END
                 """)
@@ -25,7 +26,7 @@ extension StateStore {
             }
             // A changed document deserves a fresh chance: its old dead letter is obsolete.
             let clear = try db.cachedStatement(sql: "DELETE FROM dead_letter WHERE provider = ? AND external_id = ?")
-            for change in changes where change.kind != .remove {
+            for change in changes where change.kind != .remove && !retracted.contains(change.externalID) {
                 try clear.execute(arguments: [change.provider.rawValue, change.externalID])
             }
             let retract = try db.cachedStatement(sql: "DELETE FROM outbox WHERE external_id = ?")
@@ -69,6 +70,10 @@ extension StateStore {
             try db.execute(
                 sql: "DELETE FROM outbox WHERE id = ? AND digest = ?",
                 arguments: [item.id, item.digest.storageValue])
+            // An older version of this user that was refused is obsolete once a newer one is in.
+            try db.execute(
+                sql: "DELETE FROM dead_letter WHERE provider = ? AND external_id = ?",
+                arguments: [item.provider.rawValue, item.externalID])
             try db.execute(
                 sql: "UPDATE outbox SET attempts = 0, first_failed_at = NULL, last_status = NULL, last_error = NULL WHERE id = ?",
                 arguments: [item.id])
@@ -115,7 +120,8 @@ extension StateStore {
                 INSERT INTO dead_letter (id, provider, external_id, kind, document, digest, record, attempts, last_status, last_error, dead_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (provider, external_id) DO UPDATE SET
-                    kind = excluded.kind, document = excluded.document, digest = excluded.digest, record = excluded.record,
+                    kind = excluded.kind,
+                    document = excluded.document, digest = excluded.digest, record = excluded.record,
                     attempts = excluded.attempts, last_status = excluded.last_status, last_error = excluded.last_error,
                     dead_at = excluded.dead_at
                 """, arguments: [

@@ -22,8 +22,14 @@ public final class StateStore: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
             let pool = try DatabasePool(path: path, configuration: config)
+            let unknown = try pool.read { db in try unknownMigrations(db) }
+            guard unknown.isEmpty else {
+                throw StoreError(path: path, "was written by a newer usersync (unknown migrations \(unknown)); upgrade usersync or restore the state")
+            }
             try StateMigrations.migrator.migrate(pool)
             return StateStore(path: path, writer: pool)
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw StoreError(path: path, "cannot open: \(error)")
         }
@@ -32,23 +38,34 @@ public final class StateStore: Sendable {
     /// Opens an existing state database without ever writing to it (dry-run, `status`).
     /// Returns nil when there is no state yet.
     public static func openReadOnly(path: String) throws(StoreError) -> StateStore? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        // An empty file is what a first open leaves when it fails right after creating it.
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard FileManager.default.fileExists(atPath: path), size > 0 else { return nil }
         do {
             var config = Configuration()
             config.readonly = true
             config.busyMode = .timeout(10)
             let queue = try DatabaseQueue(path: path, configuration: config)
-            let applied = try queue.read { db in try StateMigrations.migrator.appliedIdentifiers(db) }
-            let known = Set(StateMigrations.migrator.migrations)
-            if !applied.isSubset(of: known) {
-                throw StoreError(path: path, "was written by a newer usersync (unknown migrations \(applied.subtracting(known).sorted()))")
+            let (unknown, migrated) = try queue.read { db in
+                (try unknownMigrations(db), try db.tableExists("grdb_migrations") && !StateMigrations.migrator.appliedIdentifiers(db).isEmpty)
             }
+            if !unknown.isEmpty {
+                throw StoreError(path: path, "was written by a newer usersync (unknown migrations \(unknown))")
+            }
+            guard migrated else { return nil }
             return StateStore(path: path, writer: queue)
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError(path: path, "cannot open read-only: \(error)")
         }
+    }
+
+    /// Migrations recorded in the file that this build does not know: a newer usersync wrote it.
+    static func unknownMigrations(_ db: Database) throws -> [String] {
+        guard try db.tableExists("grdb_migrations") else { return [] }
+        let applied = try StateMigrations.migrator.appliedIdentifiers(db)
+        return applied.subtracting(StateMigrations.migrator.migrations).sorted()
     }
 
     init(path: String, writer: any DatabaseWriter) {

@@ -9,8 +9,12 @@ struct CheckCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @Flag(help: "Print nothing when the config is valid (for ExecStartPre= and ExecReload=).")
+    var quiet = false
+
     func run() async throws {
         let config = try AppContext.loadConfig(options)
+        if quiet { return }
         print("# \(options.config): valid")
         print(config.renderEffective(), terminator: "")
     }

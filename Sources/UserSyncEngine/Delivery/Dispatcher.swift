@@ -123,8 +123,11 @@ public actor Dispatcher {
         return await withTaskGroup(of: (OutboxItem, String?, ProviderResponse).self) { group in
             var results: [(OutboxItem, String?, ProviderResponse)] = []
             var pending = ready[...]
+            // After a 401/403 nothing more is sent: every further request would be another
+            // failed login counting towards the provider's lockout.
+            var refused = false
             func startNext() {
-                guard !stop.isSet, let (item, id) = pending.popFirst() else { return }
+                guard !stop.isSet, !refused, let (item, id) = pending.popFirst() else { return }
                 group.addTask {
                     await Self.deliver(item, providerUserID: id, adapter: adapter, store: store, provider: provider)
                 }
@@ -132,6 +135,7 @@ public actor Dispatcher {
             for _ in 0..<max(1, concurrency) { startNext() }
             while let result = await group.next() {
                 results.append(result)
+                if case .authentication = result.2 { refused = true }
                 startNext()
             }
             return results
