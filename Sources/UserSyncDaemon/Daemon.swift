@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import UserSyncConfig
@@ -52,6 +54,14 @@ public enum Daemon {
         if let interval = SystemdNotifier.watchdogInterval(environment: environment) {
             services.append(.init(
                 service: WatchdogService(interval: interval, heartbeat: heartbeat, notifier: notifier),
+                successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        if let listen = config.metrics.listen {
+            // Bootstrapped once per process; a reload cannot move the listener.
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            services.append(.init(
+                service: MetricsServer(host: listen.host, port: listen.port, registry: registry, logger: logger),
                 successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

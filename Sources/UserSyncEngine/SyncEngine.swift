@@ -62,6 +62,7 @@ public final class SyncEngine: Sendable {
         try await RunContext.$runID.withValue(RunContext.newID()) {
             let report = try await cycle(forcePlan: forcePlan, push: push, stop: stop, progress: progress)
             logSummary(report)
+            EngineMetrics.cycle(report)
             return report
         }
     }

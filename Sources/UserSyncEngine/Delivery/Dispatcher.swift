@@ -175,6 +175,7 @@ public actor Dispatcher {
         case .acknowledge:
             try store.acknowledge(item, providerUserID: providerUserID, now: now)
             report.pushed += 1
+            EngineMetrics.delivery(provider: provider, outcome: "success")
             consecutiveFailures = 0
             if let pause {
                 logger.notice("credentials accepted again; provider resumed", metadata: ["provider": "\(provider)", "paused_for_s": "\(Int(now - pause.since))"])
@@ -191,6 +192,7 @@ public actor Dispatcher {
             holdUntil = max(holdUntil, now + wait)
             try store.reschedule(item, status: response.status, message: response.message, notBefore: now + wait, now: now)
             report.retrying += 1
+            EngineMetrics.delivery(provider: provider, outcome: "retry_later")
             meta["reason"] = "\(response.message)"
             meta["attempt"] = "\(item.attempts + 1)"
             meta["retry_in_s"] = "\(String(format: "%.1f", wait))"
@@ -201,6 +203,7 @@ public actor Dispatcher {
             if case .deadLetter(let why) = action { reason = why } else { reason = "HTTP 404: \(response.message)" }
             try store.deadLetter(item, status: response.status, message: reason, now: now)
             report.deadLettered += 1
+            EngineMetrics.delivery(provider: provider, outcome: "dead_letter")
             meta["reason"] = "\(reason)"
             logger.error("delivery refused, moved to dead letters", metadata: meta)
             return false
@@ -211,6 +214,7 @@ public actor Dispatcher {
             } else {
                 pause?.nextProbeAt = now + probeInterval
             }
+            EngineMetrics.delivery(provider: provider, outcome: "paused")
             try store.setProviderPause(provider: provider, .init(reason: reason, since: pause!.since, nextProbeAt: pause!.nextProbeAt))
             meta["reason"] = "\(reason)"
             meta["next_probe_in_s"] = "\(Int(probeInterval))"

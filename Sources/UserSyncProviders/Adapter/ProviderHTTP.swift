@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import UserSyncCore
@@ -64,6 +65,7 @@ public struct ProviderHTTP: Sendable {
             let result = Response(
                 status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                 body: Array(buffer: body))
+            Counter(label: "usersync_http_requests_total", dimensions: [("provider", provider.rawValue), ("status", "\(result.status)")]).increment()
             logger.debug("provider request", metadata: [
                 "provider": "\(provider)", "method": "\(method.rawValue)", "path": "\(path)",
                 "status": "\(result.status)", "duration_ms": "\(Self.milliseconds(since: started))",
@@ -73,6 +75,7 @@ public struct ProviderHTTP: Sendable {
             return .failure(ProviderFailure(response: .retryLater(status: nil, retryAfter: nil, message: "cancelled")))
         } catch {
             let message = Self.describe(error)
+            Counter(label: "usersync_http_requests_total", dimensions: [("provider", provider.rawValue), ("status", "error")]).increment()
             logger.debug("provider request failed", metadata: [
                 "provider": "\(provider)", "method": "\(method.rawValue)", "path": "\(path)",
                 "error": "\(message)", "duration_ms": "\(Self.milliseconds(since: started))",
