@@ -8,3 +8,6 @@ bash scripts/setup.sh
 swift build --product usersync
 swift build --product usersync-sandbox
 swift test "$@"
+# The unit file: systemd-analyze verify and the security exposure gate (skipped, and said so,
+# where systemd-analyze is not installed).
+if [ $# -eq 0 ]; then bash scripts/check-systemd-unit.sh; fi
