@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+import Testing
+import UserSyncCore
+import UserSyncSources
+
+/// The scenario every source kind must pass: the same three users, written in each kind's
+/// format, read back as the same rows and mapped to the same records.
+@Suite("Source conformance")
+struct SourceConformanceTests {
+    static let users: [UserRecord] = [
+        UserRecord(
+            externalID: "u1", name: "Zoë Ångström", email: "zoe@example.com",
+            metadata: ["plan": "pro", "tags": ["a", "b"], "seats": 42]),
+        UserRecord(
+            externalID: "u2", name: "李小龙 🐉", email: "bruce@example.cn",
+            metadata: ["note": "comma, \"quote\"\nand a newline", "nested": ["ok": true, "none": nil]]),
+        UserRecord(externalID: "u3", name: "O'Brien, Seán", email: "sean@example.ie", metadata: [:]),
+    ]
+
+    /// Writes `users` in the format of `kind` and returns the options to read them.
+    static func write(_ users: [UserRecord], kind: String, in dir: TemporaryDirectory) throws -> SourceOptions {
+        func object(_ user: UserRecord) -> JSONValue {
+            ["id": .string(user.externalID), "name": .string(user.name!), "email": .string(user.email!),
+             "metadata": .object(user.metadata)]
+        }
+        switch kind {
+        case "jsonl":
+            let text = users.map { object($0).canonicalText + "\n" }.joined()
+            return SourceOptions(kind: kind, path: try dir.write("users.jsonl", text))
+        case "json":
+            let text = "[\n" + users.map { "  " + object($0).canonicalText }.joined(separator: ",\n") + "\n]\n"
+            return SourceOptions(kind: kind, path: try dir.write("users.json", text))
+        case "csv":
+            func field(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+            var text = "id,name,email,metadata\r\n"
+            for user in users {
+                let metadata = JSONValue.object(user.metadata).canonicalText
+                text += [user.externalID, user.name!, user.email!, metadata].map(field).joined(separator: ",") + "\r\n"
+            }
+            return SourceOptions(kind: kind, path: try dir.write("users.csv", text))
+        case "sqlite":
+            let path = dir.path("users.sqlite")
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in
+                try db.execute(sql: "CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT, email TEXT, metadata TEXT)")
+                for user in users {
+                    try db.execute(
+                        sql: "INSERT INTO people VALUES (?, ?, ?, ?)",
+                        arguments: [user.externalID, user.name, user.email, JSONValue.object(user.metadata).canonicalText])
+                }
+            }
+            try queue.close()
+            return SourceOptions(kind: kind, path: path, table: "people")
+        default:
+            struct UnknownKind: Error {}
+            throw UnknownKind()
+        }
+    }
+
+    static let unit: [String: SourceLocation.Unit] = ["jsonl": .line, "json": .element, "csv": .row, "sqlite": .row]
+
+    @Test("every kind reads the same three users", arguments: ["jsonl", "json", "csv", "sqlite"])
+    func sameRows(kind: String) throws {
+        // Given
+        let dir = try TemporaryDirectory()
+        let options = try Self.write(Self.users, kind: kind, in: dir)
+        let source = try SourceRegistry.make(options)
+        // When
+        let items = try readAll(source)
+        // Then: three rows, numbered 1…3 in the kind's unit
+        #expect(items.count == 3)
+        #expect(items.map(\.location.unit) == Array(repeating: Self.unit[kind]!, count: 3))
+        #expect(items.map(\.location.number) == [1, 2, 3])
+        // The text columns are identical strings whatever the kind
+        for (item, user) in zip(items, Self.users) {
+            let row = try #require(item.row, "\(kind): \(item)")
+            #expect(row.columns["id"] == .string(user.externalID))
+            #expect(row.columns["name"] == .string(user.name!))
+            #expect(row.columns["email"] == .string(user.email!))
+        }
+        // And the records mapped from them are the same
+        let mapper = RecordMapper(mapping: FieldMapping())
+        let records = try items.map { item in try mapper.record(from: #require(item.row)).get() }
+        #expect(records == Self.users)
+    }
+
+    @Test("every kind: equal fingerprints while unchanged, read twice gives the same rows",
+          arguments: ["jsonl", "json", "csv", "sqlite"])
+    func stable(kind: String) throws {
+        let dir = try TemporaryDirectory()
+        let source = try SourceRegistry.make(try Self.write(Self.users, kind: kind, in: dir))
+        let fingerprint = try source.fingerprint()
+        let first = try readAll(source).map { $0.row?.columns }
+        let second = try readAll(source).map { $0.row?.columns }
+        #expect(first == second)
+        #expect(try source.fingerprint() == fingerprint)
+    }
+
+    @Test("every kind: a change of one user changes the fingerprint", arguments: ["jsonl", "json", "csv", "sqlite"])
+    func changeIsSeen(kind: String) throws {
+        let dir = try TemporaryDirectory()
+        let options = try Self.write(Self.users, kind: kind, in: dir)
+        let source = try SourceRegistry.make(options)
+        let before = try source.fingerprint()
+        var changed = Self.users
+        changed[1].email = "bruce@example.hk"
+        if kind == "sqlite" { try FileManager.default.removeItem(atPath: options.path) }
+        _ = try Self.write(changed, kind: kind, in: dir)
+        #expect(try source.fingerprint() != before)
+    }
+
+    @Test("every kind: a missing source is a SourceError naming the path", arguments: ["jsonl", "json", "csv", "sqlite"])
+    func missingSource(kind: String) throws {
+        let dir = try TemporaryDirectory()
+        let options = SourceOptions(
+            kind: kind, path: dir.path("absent"), table: kind == "sqlite" ? "users" : nil)
+        let source = try SourceRegistry.make(options)
+        let readError = sourceError { _ = try readAll(source) }
+        #expect(readError?.description == "cannot open source \(options.path): No such file or directory")
+        let fingerprintError = sourceError { _ = try source.fingerprint() }
+        #expect(fingerprintError?.code == "cannot_open")
+    }
+}

@@ -1,0 +1,30 @@
+import Testing
+import UserSyncCore
+import UserSyncSources
+
+@Suite("Source registry")
+struct SourceRegistryTests {
+    @Test("knows the four kinds and describes what it built")
+    func kinds() throws {
+        #expect(SourceRegistry.kinds == ["csv", "json", "jsonl", "sqlite"])
+        #expect(try SourceRegistry.make(SourceOptions(kind: "jsonl", path: "/srv/app/users.jsonl")).description
+            == "jsonl file /srv/app/users.jsonl")
+        #expect(try SourceRegistry.make(SourceOptions(kind: "json", path: "/srv/u.json")).description == "json array file /srv/u.json")
+        #expect(try SourceRegistry.make(SourceOptions(kind: "csv", path: "/srv/u.csv", csvDelimiter: UInt8(ascii: ";"))).description
+            == "csv file /srv/u.csv (delimiter ';')")
+        #expect(try SourceRegistry.make(SourceOptions(kind: "sqlite", path: "/srv/u.db", table: "users")).description
+            == "sqlite table users in /srv/u.db")
+    }
+
+    @Test("an unknown kind names the known ones")
+    func unknownKind() {
+        let error = sourceError { _ = try SourceRegistry.make(SourceOptions(kind: "xml", path: "/srv/u.xml")) }
+        #expect(error?.description == "source /srv/u.xml: unknown source kind \"xml\", expected one of: csv, json, jsonl, sqlite")
+    }
+
+    @Test("options that do not fit the kind are refused")
+    func misfits() {
+        #expect(sourceError { _ = try SourceRegistry.make(SourceOptions(kind: "csv", path: "/x", table: "t")) }?.code == "invalid_options")
+        #expect(sourceError { _ = try SourceRegistry.make(SourceOptions(kind: "jsonl", path: "")) }?.code == "invalid_options")
+    }
+}
