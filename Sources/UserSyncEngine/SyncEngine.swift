@@ -14,6 +14,7 @@ public final class SyncEngine: Sendable {
     public let dispatchers: [Dispatcher]
     let source: any UserSource
     let projectors: [any ProviderProjector]
+    let runtimes: [ProviderRuntime]
     let logger: Logger
 
     /// - Parameters:
@@ -28,6 +29,7 @@ public final class SyncEngine: Sendable {
         self.store = store
         let runtimes = ProviderRegistry.runtimes(for: config, client: client, logger: logger)
         self.projectors = runtimes.map(\.adapter.projector)
+        self.runtimes = runtimes
         var pauses = try store.providerPauses()
         if resumePaused {
             for provider in pauses.keys { try store.setProviderPause(provider: provider, nil) }
@@ -69,9 +71,20 @@ public final class SyncEngine: Sendable {
 
     private func cycle(forcePlan: Bool, push: Bool, stop: StopSignal, progress: @escaping @Sendable () -> Void) async throws -> CycleReport {
         let started = Date()
-        let plan = try planIntoOutbox(force: forcePlan)
+        var reconciled = ReconcileRunner.Report()
+        if config.sync.direction.pulls && !stop.isSet {
+            let candidates = try await PullRunner(runtimes: runtimes, store: store, config: config, logger: logger).pullDue()
+            if !candidates.isEmpty {
+                reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
+                    .run(candidates, source: try overlaySource())
+            }
+            try writeBackAccepted()
+        }
+        let plan = config.sync.direction.pushes ? try planIntoOutbox(force: forcePlan) : PlanReport(skippedUnchanged: true)
         var report = CycleReport(dryRun: false, plan: plan, startedAt: started)
-        if push {
+        report.remoteChanges = reconciled.accepted
+        report.conflicts = reconciled.conflicts
+        if push && config.sync.direction.pushes {
             report.dispatch = try await dispatchDue(stop: stop, progress: progress)
         }
         for dispatcher in dispatchers {
@@ -125,6 +138,10 @@ public final class SyncEngine: Sendable {
             meta["rejected"] = "\(s.rejected)"
             meta["plan_ms"] = "\(Int(report.plan.durationSeconds * 1000))"
         }
+        if report.remoteChanges > 0 || report.conflicts > 0 {
+            meta["remote_changes"] = "\(report.remoteChanges)"
+            meta["conflicts"] = "\(report.conflicts)"
+        }
         for (provider, dispatch) in report.dispatch where dispatch.pausedReason != nil {
             meta["paused_\(provider)"] = "\(dispatch.pausedReason!)"
         }
@@ -132,18 +149,49 @@ public final class SyncEngine: Sendable {
     }
 
     func planIntoOutbox(force: Bool) throws -> PlanReport {
-        let fingerprint = try source.fingerprint().storageText
-        if !force, try store.sourceFingerprint() == fingerprint + projectionKey {
+        let overlay = try overlaySource()
+        // Accepted remote changes alter what the source means without altering its bytes.
+        let key = try source.fingerprint().storageText + projectionKey + "|accepted=\(overlay.revision)"
+        if !force, try store.sourceFingerprint() == key {
             return PlanReport(skippedUnchanged: true)
         }
-        let runner = PlanRunner(source: source, projectors: projectors, mapping: config.fieldMapping, deletions: config.deletionPolicy, logger: logger)
+        let runner = PlanRunner(source: overlay, projectors: projectors, mapping: config.fieldMapping, deletions: config.deletionPolicy, logger: logger)
         let store = self.store
         let report = try runner.run(snapshot: store) { batch, retracted in
             try store.enqueue(batch, retracting: retracted)
         }
+        try store.dropAccepted(overlay.finishedChanges)
         // Only a plan that reached the outbox may mark the source as seen.
-        try store.setSourceFingerprint(fingerprint + projectionKey)
+        try store.setSourceFingerprint(key)
         return report
+    }
+
+    /// The source with accepted remote changes laid over it.
+    func overlaySource() throws -> OverlaySource {
+        OverlaySource(base: source, mapping: config.fieldMapping, accepted: try store.acceptedChanges())
+    }
+
+    /// Writes accepted remote changes back to the local side. A failure (the application
+    /// holds its database, the file changed underneath) keeps them for the next cycle.
+    func writeBackAccepted() throws {
+        let pending = try store.acceptedChanges(pendingOnly: true)
+        guard !pending.isEmpty else { return }
+        do {
+            let writeBack = try WriteBackRegistry.make(WriteBackOptions(
+                source: config.sourceOptions, mapping: config.fieldMapping,
+                mode: config.source.writeBack == .rewrite ? .rewrite : .inbound, inboundPath: config.source.inboundPath))
+            let result = try writeBack.apply(pending.map(\.change))
+            try store.markWrittenBack(pending.map(\.id))
+            for skipped in result.skipped {
+                logger.notice("remote change not written back", metadata: [
+                    "provider": "\(skipped.change.provider)", "external_id": "\(skipped.change.externalID)", "field": "\(skipped.change.field)",
+                    "reason": "\(skipped)",
+                ])
+            }
+            logger.info("remote changes written back", metadata: ["count": "\(result.applied)", "to": "\(writeBack.description)"])
+        } catch {
+            logger.warning("write-back failed; will retry next cycle", metadata: ["reason": "\(error)", "pending": "\(pending.count)"])
+        }
     }
 
     /// A config change that alters what is sent (mapping, providers) must re-plan even if

@@ -8,6 +8,8 @@ public struct OutboxItem: Sendable, Hashable {
         case pending
         /// The provider has no such user yet; re-checked on a slow schedule.
         case parked
+        /// A conflict under `conflict_policy: manual` holds it until an operator resolves it.
+        case held
     }
 
     public let id: Int64

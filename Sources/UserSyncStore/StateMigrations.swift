@@ -85,6 +85,25 @@ enum StateMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2: bidirectional sync (accepted remote changes, conflict details, pulls)") { db in
+            try db.execute(sql: """
+                CREATE TABLE accepted_change (
+                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    external_id TEXT NOT NULL,
+                    field       TEXT NOT NULL,
+                    old         TEXT,
+                    new         TEXT,
+                    provider    TEXT NOT NULL,
+                    time        REAL NOT NULL,
+                    written_back INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX accepted_change_user ON accepted_change (external_id);
+                ALTER TABLE conflict ADD COLUMN path TEXT;
+                ALTER TABLE conflict ADD COLUMN rule TEXT;
+                ALTER TABLE conflict ADD COLUMN remote_edits TEXT;
+                ALTER TABLE merge_base ADD COLUMN last_rule TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -15,7 +15,7 @@ extension StateStore {
                     kind = CASE WHEN outbox.kind = 'create' THEN 'create' ELSE excluded.kind END,
                     document = excluded.document, digest = excluded.digest,
                     record = excluded.record, updated_at = excluded.updated_at,
-                    state = CASE WHEN outbox.state = 'parked' THEN 'parked' ELSE 'pending' END
+                    state = CASE WHEN outbox.state IN ('parked', 'held') THEN outbox.state ELSE 'pending' END
                 """)
             for change in changes where change.kind != .remove && !retracted.contains(change.externalID) {
                 guard let document = change.document, let digest = change.digest, let record = change.record else { continue }
@@ -31,6 +31,12 @@ extension StateStore {
             }
             let retract = try db.cachedStatement(sql: "DELETE FROM outbox WHERE external_id = ?")
             for id in retracted { try retract.execute(arguments: [id]) }
+            // Users with a conflict held for an operator keep their pushes held.
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'held'
+                WHERE state = 'pending' AND (provider, external_id) IN
+                    (SELECT provider, external_id FROM conflict WHERE resolved_at IS NULL)
+                """)
         }
     }
 
@@ -38,7 +44,7 @@ extension StateStore {
     public func dueItems(provider: ProviderID, now: Double = StateStore.now(), limit: Int = 500) throws(StoreError) -> [OutboxItem] {
         try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE provider = ? AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+                db, sql: "SELECT * FROM outbox WHERE provider = ? AND state != 'held' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
                 arguments: [provider.rawValue, now, limit]
             ).map(Self.outboxItem)
         }
@@ -47,7 +53,7 @@ extension StateStore {
     /// The earliest time any item of this provider becomes due (nil when its queue is empty).
     public func nextDueTime(provider: ProviderID) throws(StoreError) -> Double? {
         try read { db in
-            try Double.fetchOne(db, sql: "SELECT min(not_before) FROM outbox WHERE provider = ?", arguments: [provider.rawValue])
+            try Double.fetchOne(db, sql: "SELECT min(not_before) FROM outbox WHERE provider = ? AND state != 'held'", arguments: [provider.rawValue])
         }
     }
 

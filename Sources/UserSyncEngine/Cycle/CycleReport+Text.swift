@@ -32,6 +32,9 @@ extension CycleReport {
                 for example in examples { lines.append("    \(example)") }
             }
         }
+        if remoteChanges > 0 || conflicts > 0 {
+            lines.append("Pulled back \(remoteChanges) remote field changes; \(conflicts) conflicts.")
+        }
         if !dryRun {
             for provider in dispatch.keys.sorted() {
                 let d = dispatch[provider]!

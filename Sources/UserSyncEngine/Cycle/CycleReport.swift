@@ -15,6 +15,9 @@ public struct CycleReport: Sendable {
     public var queues: [ProviderID: ProviderState] = [:]
     public var startedAt: Date
     public var durationSeconds: Double = 0
+    /// Remote edits accepted this cycle (pulled back), and conflicts found.
+    public var remoteChanges = 0
+    public var conflicts = 0
 
     public init(dryRun: Bool, plan: PlanReport, startedAt: Date) {
         self.dryRun = dryRun
@@ -77,6 +80,8 @@ public struct CycleReport: Sendable {
             "changes": .object(changes),
             "providers": .object(providers),
             "pushed": JSONValue(pushed),
+            "remote_changes": JSONValue(remoteChanges),
+            "conflicts": JSONValue(conflicts),
             "failed": JSONValue(failed),
             "plan_seconds": .number(String(format: "%.3f", plan.durationSeconds)),
             "duration_seconds": .number(String(format: "%.3f", durationSeconds)),

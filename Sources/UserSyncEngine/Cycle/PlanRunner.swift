@@ -21,11 +21,6 @@ struct PlanRunner {
     func run(snapshot: StateStore?, sink: ([PlannedChange], Set<String>) throws -> Void) throws -> PlanReport {
         let started = Date()
         var planner = Planner(projectors: projectors, mapping: mapping, deletions: deletions)
-        if let snapshot {
-            try snapshot.forEachSnapshotDigest { provider, id, digest in
-                planner.remember(provider: provider, externalID: id, digest: digest)
-            }
-        }
         var report = PlanReport()
         var batch: [PlannedChange] = []
         var retracted: Set<String> = []
@@ -64,7 +59,22 @@ struct PlanRunner {
                 }
             }
         }
-        try source.read { item in planner.consider(item, emit: handle) }
+        // Three stages on two cores: the source parses on its own reader thread, a pipeline
+        // thread maps each row and digests it for every provider, and this thread loads the
+        // snapshot (while the others start), then only looks users up and compares digests.
+        // The planner has every snapshot digest before it considers the first row.
+        let source = self.source
+        let preparer = planner.preparer
+        try Pipeline.run(
+            name: "usersync planner",
+            produce: { emit in try source.read { item in try emit(preparer.prepare(item)) } },
+            start: {
+                guard let snapshot else { return }
+                try snapshot.forEachSnapshotDigest(providers: planner.providers) { slot, id, digest in
+                    planner.remember(providerAt: slot, externalID: id, digest: digest)
+                }
+            },
+            consume: { prepared in planner.consider(prepared, emit: handle) })
         report.summary = planner.finish(emit: handle)
         if let sinkError { throw sinkError }
         try sink(batch.filter { !retracted.contains($0.externalID) }, retracted)

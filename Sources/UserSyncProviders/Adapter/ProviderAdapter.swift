@@ -60,3 +60,52 @@ public struct RemoteUser: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 }
+
+/// A user whose provider id is known, for pulling.
+public struct MappedUser: Sendable, Hashable {
+    public let externalID: String
+    public let providerUserID: String
+
+    public init(externalID: String, providerUserID: String) {
+        self.externalID = externalID
+        self.providerUserID = providerUserID
+    }
+}
+
+/// What one pull read.
+public struct PullResult: Sendable {
+    public var users: [RemoteUser] = []
+    /// How many of the offered mapped users were covered (the rotation moves on by this).
+    public var covered = 0
+    /// Set when the provider stopped answering part-way.
+    public var failure: ProviderResponse?
+
+    public init(users: [RemoteUser] = [], covered: Int = 0, failure: ProviderResponse? = nil) {
+        self.users = users
+        self.covered = covered
+        self.failure = failure
+    }
+}
+
+/// How a provider's side is read for the pull. Providers that read one user per request
+/// use the default: `fetch` for each offered user, within the request budget.
+public protocol PullingAdapter: ProviderAdapter {
+    func pull(mapped: [MappedUser], budget: Int) async -> PullResult
+}
+
+extension ProviderAdapter {
+    public func pullEach(mapped: [MappedUser], budget: Int) async -> PullResult {
+        var result = PullResult()
+        for user in mapped.prefix(max(0, budget)) {
+            switch await fetch(providerUserID: user.providerUserID, externalID: user.externalID) {
+            case .user(let remote): result.users.append(remote)
+            case .failed(.notFound): break
+            case .failed(let response):
+                result.failure = response
+                return result
+            }
+            result.covered += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import UserSyncConfig
+import UserSyncCore
+import UserSyncProviders
+import UserSyncStore
+
+/// Reads each provider's side when its pull is due and keeps the users whose document
+/// differs from what we last saw there. Pull requests go through the same rate limiter as
+/// pushes (the adapter's HTTP door is shared).
+struct PullRunner {
+    let runtimes: [ProviderRuntime]
+    let store: StateStore
+    let config: UserSyncConfiguration
+    let logger: Logger
+
+    func pullDue(now: Double = StateStore.now()) async throws -> [RemoteCandidate] {
+        var candidates: [RemoteCandidate] = []
+        let interval = Dispatcher.seconds(config.sync.pullInterval)
+        for runtime in runtimes {
+            let provider = runtime.provider
+            guard let adapter = runtime.adapter as? any PullingAdapter,
+                let mapping = runtime.adapter.projector as? any RemoteFieldMapping
+            else { continue }
+            let last = try store.meta("pulled_at.\(provider)").flatMap(Double.init) ?? 0
+            guard now - last >= interval else { continue }
+            if try store.providerPauses()[provider] != nil { continue }
+            let cursorKey = "pull_cursor.\(provider)"
+            let budget = provider == .commbox ? (config.providers.commBox?.pullBudget ?? 0) : Int.max
+            guard budget > 0 else { continue }
+            var offered = try store.mappedUsers(provider: provider, after: try store.meta(cursorKey), limit: min(budget, 10_000))
+            if offered.isEmpty { offered = try store.mappedUsers(provider: provider, after: nil, limit: min(budget, 10_000)) }
+            let result = await adapter.pull(mapped: offered.map { MappedUser(externalID: $0.externalID, providerUserID: $0.providerUserID) }, budget: budget)
+            if let failure = result.failure {
+                logger.warning("pull stopped early", metadata: ["provider": "\(provider)", "status": "\(failure.status.map(String.init) ?? "-")", "reason": "\(failure.message)"])
+            }
+            let cursor = result.covered > 0 && result.covered < offered.count ? offered[result.covered - 1].externalID : nil
+            try store.setMeta(cursorKey, cursor)
+            if result.failure == nil { try store.setMeta("pulled_at.\(provider)", "\(now)") }
+            candidates += try changed(result.users, provider: provider, offered: offered, mapping: mapping)
+            logger.info("pulled", metadata: ["provider": "\(provider)", "users_read": "\(result.users.count)", "remote_changes": "\(candidates.filter { $0.provider == provider }.count)"])
+        }
+        return candidates
+    }
+
+    private func changed(_ users: [RemoteUser], provider: ProviderID, offered: [(externalID: String, providerUserID: String)], mapping: any RemoteFieldMapping) throws -> [RemoteCandidate] {
+        let byProviderID = Dictionary(offered.map { ($0.providerUserID, $0.externalID) }, uniquingKeysWith: { a, _ in a })
+        var result: [RemoteCandidate] = []
+        for chunk in stride(from: 0, to: users.count, by: 500) {
+            let slice = users[chunk..<min(chunk + 500, users.count)]
+            let identified = slice.compactMap { user -> (String, RemoteUser)? in
+                guard let id = byProviderID[user.providerUserID] ?? user.externalID else { return nil }
+                return (id, user)
+            }
+            let known = try store.remoteDigests(provider: provider, externalIDs: identified.map(\.0))
+            for (id, user) in identified {
+                // No base yet: first contact, the local source is the truth; nothing to pull.
+                guard let base = known[id] else { continue }
+                let owned = mapping.ownedPart(of: user.document, mapping: config.fieldMapping)
+                if owned.digest == base { continue }
+                result.append(RemoteCandidate(
+                    provider: provider, externalID: id, providerUserID: user.providerUserID, document: owned,
+                    updatedAt: user.updatedAt.flatMap(Self.parseTime)))
+            }
+        }
+        return result
+    }
+
+    static func parseTime(_ text: String) -> Double? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
+        // .NET writes seven fractional digits, which ISO8601DateFormatter refuses: cut to three.
+        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { !$0.isNumber && $0 != "." }) {
+            let trimmed = String(text[..<dot]) + "." + String(text[text.index(after: dot)..<end].prefix(3)) + String(text[end...])
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return formatter.date(from: trimmed)?.timeIntervalSince1970
+        }
+        return nil
+    }
+}
