@@ -62,11 +62,24 @@ r = json.load(sys.stdin)
 for p in ("performchat", "commbox"):
     print("    %s: %d requests %s" % (p, r[p]["total"], json.dumps(r[p]["byRoute"])))'
 
-echo; echo "== second sync: the source did not change, so nothing is sent"
+echo; echo "== second sync: the source did not change, so nothing is pushed (the pull still reads the providers' side)"
 curl -fsS -X POST "$URL/_admin/requests/reset" >/dev/null
 "$BIN/usersync" sync --once --config "$WORK/usersync.yaml" 2>/dev/null || true
 curl -fsS "$URL/_admin/requests" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-print("    requests:", r["performchat"]["total"] + r["commbox"]["total"])'
+pushes = sum(n for p in ("performchat", "commbox") for route, n in r[p]["byRoute"].items() if not route.startswith("GET"))
+reads = sum(n for p in ("performchat", "commbox") for route, n in r[p]["byRoute"].items() if route.startswith("GET"))
+print("    pushes: %d, pull reads: %d" % (pushes, reads))'
+echo; echo "== an agent edits Alan's profile on perform.chat; the next sync pulls it back"
+curl -fsS -X POST "$URL/_admin/performchat/users/1002/edit" \
+  -d '{"name": "Alan M. Turing", "metadata": {"plan": "team", "seats": 12, "tags": ["beta"], "country": "UK"}}' >/dev/null
+"$BIN/usersync" sync --once --config "$WORK/usersync.yaml" 2>/dev/null | grep -E "Pulled back|commbox:" || true
+echo "    inbound changes file (the demo's source is a file: it is never rewritten):"
+sed 's/^/      /' "$WORK/state/inbound.jsonl"
+echo "    ...and on to CommBox:"
+show commbox uniqueId,firstName,lastName,content | grep '"1002"'
+echo; echo "== usersync explain 1002"
+"$BIN/usersync" explain 1002 --config "$WORK/usersync.yaml" | sed 's/^/    /'
+
 echo; echo "demo finished (exit status of the first sync: $status)"
