@@ -28,13 +28,16 @@ struct PullRunner {
             let cursorKey = "pull_cursor.\(provider)"
             let budget = provider == .commbox ? (config.providers.commBox?.pullBudget ?? 0) : Int.max
             guard budget > 0 else { continue }
-            var offered = try store.mappedUsers(provider: provider, after: try store.meta(cursorKey), limit: min(budget, 10_000))
+            let previousCursor = try store.meta(cursorKey)
+            var offered = try store.mappedUsers(provider: provider, after: previousCursor, limit: min(budget, 10_000))
             if offered.isEmpty { offered = try store.mappedUsers(provider: provider, after: nil, limit: min(budget, 10_000)) }
             let result = await adapter.pull(mapped: offered.map { MappedUser(externalID: $0.externalID, providerUserID: $0.providerUserID) }, budget: budget)
             if let failure = result.failure {
                 logger.warning("pull stopped early", metadata: ["provider": "\(provider)", "status": "\(failure.status.map(String.init) ?? "-")", "reason": "\(failure.message)"])
             }
-            let cursor = result.covered > 0 && result.covered < offered.count ? offered[result.covered - 1].externalID : nil
+            // The rotation goes on after the last user covered (past the end, the next pull
+            // starts again from the first); nothing covered: the same users are offered again.
+            let cursor = result.covered > 0 ? offered[result.covered - 1].externalID : previousCursor
             try store.setMeta(cursorKey, cursor)
             if result.failure == nil { try store.setMeta("pulled_at.\(provider)", "\(now)") }
             candidates += try changed(result.users, provider: provider, offered: offered, mapping: mapping)

@@ -26,7 +26,6 @@ struct ReconcileRunner {
         let wanted = Set(candidates.map(\.externalID))
         var records = try localRecords(wanted, source: source)
         let reconciler = Reconciler(policy: ConflictPolicy(rawValue: config.sync.conflictPolicy.rawValue) ?? .local)
-        var accepted: [FieldChange] = []
         for candidate in candidates {
             guard let runtime = runtimes.first(where: { $0.provider == candidate.provider }),
                 let mapping = runtime.adapter.projector as? any RemoteFieldMapping,
@@ -35,11 +34,16 @@ struct ReconcileRunner {
             else { continue }
             let provider = candidate.provider
             let base = try store.remoteDocument(provider: provider, externalID: candidate.externalID)
+            // Fields the provider splits (CommBox's FirstName/LastName of one local name) are
+            // compared whole, as the one field they are on the local side.
+            let shape = { (document: JSONValue) in (mapping as? any ReconcileShaping)?.shapedForReconcile(document, record: record) ?? document }
+            let remote = shape(candidate.document)
             let outcome = reconciler.reconcile(
-                .init(base: base, local: local, remote: candidate.document, localUpdatedAt: nil, remoteUpdatedAt: candidate.updatedAt),
+                .init(base: base.map(shape), local: shape(local), remote: remote, localUpdatedAt: nil, remoteUpdatedAt: candidate.updatedAt),
                 owns: { mapping.owns($0, mapping: config.fieldMapping) })
-            let edits = mapping.canonicalEdits(outcome.accepted, remote: candidate.document, record: record)
+            let edits = mapping.canonicalEdits(outcome.accepted, remote: remote, record: record)
             var updated = record
+            var accepted: [FieldChange] = []
             for edit in edits {
                 accepted.append(FieldChange(externalID: candidate.externalID, field: edit.field, oldValue: edit.old, newValue: edit.new, provider: provider, time: now))
                 updated = updated.setting(edit.field, to: edit.new)
@@ -51,7 +55,7 @@ struct ReconcileRunner {
             for conflict in outcome.conflicts {
                 let asIfTaken = mapping.canonicalEdits(
                     [Reconciler.AcceptedEdit(path: conflict.path, local: conflict.local, remote: conflict.remote)],
-                    remote: candidate.document, record: record)
+                    remote: remote, record: record)
                 let field = asIfTaken.map(\.field).joined(separator: ",")
                 try store.recordConflict(
                     provider: provider, externalID: candidate.externalID, field: field.isEmpty ? conflict.path : field, path: conflict.path,
@@ -65,13 +69,16 @@ struct ReconcileRunner {
                 if conflict.resolution == .held { report.held += 1 }
             }
             report.accepted += edits.count
+            // The accepted changes are stored before the new merge base: a crash in between
+            // then finds the same remote document again, now equal to the local side (no
+            // duplicate); the other order would lose the edit and push the old value over it.
+            try store.recordAccepted(accepted)
             // The provider's document is the new merge base: its own edits (and our echoes)
             // are now known and will not be seen as changes again.
             try store.recordRemote(provider: provider, externalID: candidate.externalID, providerUserID: candidate.providerUserID, document: candidate.document, now: now)
             let rule = outcome.conflicts.first?.rule ?? (edits.isEmpty ? "no remote change to take" : "remote-only change: pulled back")
             try store.setLastRule(externalID: candidate.externalID, document: updated.document, rule: "\(provider): \(rule)", now: now)
         }
-        try store.recordAccepted(accepted)
         return report
     }
 
@@ -84,5 +91,17 @@ struct ReconcileRunner {
             records[record.externalID] = record
         }
         return records
+    }
+}
+
+/// A provider document reshaped before the three-way comparison, so that a field the local
+/// side holds as one value is compared as one path.
+protocol ReconcileShaping {
+    func shapedForReconcile(_ document: JSONValue, record: UserRecord) -> JSONValue
+}
+
+extension CommBoxProjector: ReconcileShaping {
+    func shapedForReconcile(_ document: JSONValue, record: UserRecord) -> JSONValue {
+        foldingName(document, record: record)
     }
 }

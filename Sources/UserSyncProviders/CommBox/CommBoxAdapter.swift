@@ -26,7 +26,14 @@ public struct CommBoxAdapter: ProviderAdapter {
 
     public func resolveIDs(for records: [UserRecord]) async -> [String: IDResolution] {
         var results: [String: IDResolution] = [:]
+        // Once the provider pushes back (429, 5xx, refused credentials) the remaining lookups
+        // get the same answer without being sent: more would only deepen the hole.
+        var pushedBack: ProviderResponse?
         for record in records {
+            if let pushedBack, record.commboxID == nil {
+                results[record.externalID] = .failed(pushedBack)
+                continue
+            }
             if let id = record.commboxID {
                 results[record.externalID] = .found(id)
                 continue
@@ -37,7 +44,9 @@ public struct CommBoxAdapter: ProviderAdapter {
             }
             let query = [("streamProviderId", email), ("streamProviderType", "\(streamProviderType)")]
             switch await http.send(.GET, "/users/0", query: query, headers: authHeaders) {
-            case .failure(let failure): results[record.externalID] = .failed(failure.response)
+            case .failure(let failure):
+                results[record.externalID] = .failed(failure.response)
+                pushedBack = failure.response
             case .success(let response):
                 switch classify(response) {
                 case .success:
@@ -47,7 +56,9 @@ public struct CommBoxAdapter: ProviderAdapter {
                         results[record.externalID] = .missing
                     }
                 case .notFound: results[record.externalID] = .missing
-                case let other: results[record.externalID] = .failed(other)
+                case let other:
+                    results[record.externalID] = .failed(other)
+                    if case .permanent = other {} else { pushedBack = other }
                 }
             }
         }

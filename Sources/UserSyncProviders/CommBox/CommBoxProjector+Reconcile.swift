@@ -9,6 +9,7 @@ extension CommBoxProjector: RemoteFieldMapping {
         switch path {
         case "UniqueId": return true
         case "FirstName", "LastName": return mapping.name != nil || mapping.firstName != nil || mapping.lastName != nil
+        case Self.foldedNamePath: return mapping.name != nil
         case "Email": return mapping.email != nil
         case "Phone1": return mapping.phone != nil
         default:
@@ -23,6 +24,7 @@ extension CommBoxProjector: RemoteFieldMapping {
         for edit in accepted {
             switch edit.path {
             case "UniqueId": continue  // the join key is never taken from a provider
+            case Self.foldedNamePath: edits.append(CanonicalEdit(field: "name", old: record.value(of: "name"), new: edit.remote))
             case "FirstName", "LastName":
                 if record.firstName != nil || record.lastName != nil {
                     let field = edit.path == "FirstName" ? "first_name" : "last_name"
@@ -48,6 +50,22 @@ extension CommBoxProjector: RemoteFieldMapping {
             edits.append(CanonicalEdit(field: "name", old: record.value(of: "name"), new: joined.isEmpty ? nil : .string(joined)))
         }
         return edits.sorted { $0.field < $1.field }
+    }
+
+    /// The path of the whole name in a document folded by `foldingName`.
+    public static let foldedNamePath = "Name"
+
+    /// For reconciling a user whose local side holds one `name` (no first/last name values):
+    /// `FirstName` and `LastName` folded into one `Name` path, so that the name is one field
+    /// on both sides. Compared half by half, a local edit of one half and a remote edit of the
+    /// other looked like a remote-only change, and taking it dropped the local edit.
+    public func foldingName(_ document: JSONValue, record: UserRecord) -> JSONValue {
+        guard record.firstName == nil, record.lastName == nil, var object = document.objectValue else { return document }
+        let first = object.removeValue(forKey: "FirstName")?.stringValue
+        let last = object.removeValue(forKey: "LastName")?.stringValue
+        let joined = [first, last].compactMap { $0 }.joined(separator: " ")
+        if !joined.isEmpty { object[Self.foldedNamePath] = .string(joined) }
+        return .object(object)
     }
 
     /// Custom fields are text: give a value back its local type when the text allows it.

@@ -79,9 +79,13 @@ public struct PerformChatAdapter: ProviderAdapter {
     }
 
     private func lookUpOneByOne(_ records: [UserRecord], into results: inout [String: IDResolution]) async {
-        for record in records {
+        for (index, record) in records.enumerated() {
             switch await listPage(1, limit: 1, filter: ["external_id": .string(record.externalID)]) {
-            case .failure(let failure): results[record.externalID] = .failed(failure.response)
+            case .failure(let failure):
+                // A 401 here is a failed login towards the key's lockout, a 429/5xx a provider
+                // in trouble: the rest get the same answer without another request.
+                for rest in records[index...] { results[rest.externalID] = .failed(failure.response) }
+                return
             case .success(let page):
                 if let user = page.users.first(where: { $0.externalID == record.externalID }) {
                     results[record.externalID] = .found(user.providerUserID)
