@@ -79,6 +79,8 @@ public final class SyncEngine: Sendable {
                     .run(candidates, source: try overlaySource())
             }
             try writeBackAccepted()
+            // Without a plan (pull only), nothing else notices the source catching up.
+            if !config.sync.direction.pushes { try dropCaughtUpAccepted() }
         }
         let plan = config.sync.direction.pushes ? try planIntoOutbox(force: forcePlan) : PlanReport(skippedUnchanged: true)
         var report = CycleReport(dryRun: false, plan: plan, startedAt: started)
@@ -192,6 +194,20 @@ public final class SyncEngine: Sendable {
         } catch {
             logger.warning("write-back failed; will retry next cycle", metadata: ["reason": "\(error)", "pending": "\(pending.count)"])
         }
+    }
+
+    /// Forgets accepted changes the source now holds (or has overridden), as a plan does.
+    /// Kept, such a change would be laid over the source again if the application later set
+    /// the field back to the value the change was made against. Reads the source only when it
+    /// or the set of accepted changes changed since the last check.
+    func dropCaughtUpAccepted() throws {
+        let overlay = try overlaySource()
+        guard !overlay.isEmpty else { return }
+        let key = try source.fingerprint().storageText + "|accepted=\(overlay.revision)"
+        if try store.meta("accepted_checked") == key { return }
+        try overlay.read { _ in }
+        try store.dropAccepted(overlay.finishedChanges)
+        try store.setMeta("accepted_checked", try source.fingerprint().storageText + "|accepted=\(try overlaySource().revision)")
     }
 
     /// A config change that alters what is sent (mapping, providers) must re-plan even if

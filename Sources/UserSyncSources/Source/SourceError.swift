@@ -19,6 +19,9 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
         case queryRejected(String)
         /// SQLite reported an error while opening or reading.
         case database(String)
+        /// Writing remote changes back to the local side failed (`WriteBack/`); nothing was
+        /// applied and the caller retries with the same changes.
+        case cannotWrite(String)
     }
 
     let reason: Reason
@@ -40,6 +43,7 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownTable: return "unknown_table"
         case .queryRejected: return "query_rejected"
         case .database: return "database_error"
+        case .cannotWrite: return "cannot_write"
         }
     }
 
@@ -63,6 +67,8 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(subject): the query must be a single read-only SELECT or WITH statement: \(why)"
         case .database(let message):
             return "cannot read \(subject): \(message)"
+        case .cannotWrite(let message):
+            return "cannot write back to \(path ?? "the source"): \(message)"
         }
     }
 }
