@@ -16,7 +16,12 @@ public enum Daemon {
         public let description: String
     }
 
-    public static func run(config: UserSyncConfiguration, configPath: String, environment: [String: String], logger: Logger) async throws {
+    /// - Parameter applyLogSettings: applies the `log` section (and the secrets to scrub) of a
+    ///   config that a reload accepted; logging lives outside this module.
+    public static func run(
+        config: UserSyncConfiguration, configPath: String, environment: [String: String], logger: Logger,
+        applyLogSettings: @escaping @Sendable (UserSyncConfiguration) -> Void = { _ in }
+    ) async throws {
         let lock: InstanceLock
         do {
             lock = try InstanceLock(statePath: config.state.path)
@@ -27,7 +32,9 @@ public enum Daemon {
         httpConfiguration.redirectConfiguration = .disallow
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         do {
-            try await serve(config: config, configPath: configPath, environment: environment, client: client, logger: logger)
+            try await serve(
+                config: config, configPath: configPath, environment: environment, client: client, logger: logger,
+                applyLogSettings: applyLogSettings)
         } catch {
             try? await client.shutdown()
             throw error
@@ -36,16 +43,22 @@ public enum Daemon {
         withExtendedLifetime(lock) {}
     }
 
-    static func serve(config: UserSyncConfiguration, configPath: String, environment: [String: String], client: HTTPClient, logger: Logger) async throws {
+    static func serve(
+        config: UserSyncConfiguration, configPath: String, environment: [String: String], client: HTTPClient, logger: Logger,
+        applyLogSettings: @escaping @Sendable (UserSyncConfiguration) -> Void
+    ) async throws {
         let notifier = SystemdNotifier(environment: environment)
         // A restart keeps honouring a pause's probe time: a crash loop must not lock a key out.
         let engine = try SyncEngine(config: config, client: client, logger: logger, resumePaused: false)
         let holder = EngineHolder(engine)
         let heartbeat = Heartbeat()
         let sync = SyncService(holder: holder, notifier: notifier, heartbeat: heartbeat, logger: logger)
+        // SIGHUP's default action ends the process: trap it before systemd may send one (it
+        // does as soon as READY=1 arrives), not when the reload service gets to run.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let reload = ReloadService(
             configPath: configPath, environment: environment, holder: holder, syncService: sync, client: client,
-            notifier: notifier, logger: logger)
+            notifier: notifier, logger: logger, signals: hangups, applyLogSettings: applyLogSettings)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: sync, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
             // Helpers end when shutdown begins; that must not cut the sync loop's drain short.
@@ -71,7 +84,8 @@ public enum Daemon {
             "pid": "\(getpid())", "state": "\(config.state.path)",
             "providers": "\(engine.dispatchers.map(\.provider.rawValue).joined(separator: ","))",
         ])
-        notifier.ready(status: "starting first cycle")
+        // READY=1 is sent by the sync service once it runs, that is once the group traps
+        // SIGTERM/SIGINT: a stop or reload right after it is handled, never fatal.
         do {
             try await ServiceGroup(configuration: group).run()
         } catch is CancellationError {

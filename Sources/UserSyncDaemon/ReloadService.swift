@@ -16,8 +16,16 @@ final class ReloadService: Service, Sendable {
     let client: HTTPClient
     let notifier: SystemdNotifier
     let logger: Logger
+    /// Created (and SIGHUP trapped) before the service reports ready.
+    let signals: UnixSignalsSequence
+    /// Log level, format, PII and the secrets to scrub follow the reloaded config.
+    let applyLogSettings: @Sendable (UserSyncConfiguration) -> Void
 
-    init(configPath: String, environment: [String: String], holder: EngineHolder, syncService: SyncService, client: HTTPClient, notifier: SystemdNotifier, logger: Logger) {
+    init(
+        configPath: String, environment: [String: String], holder: EngineHolder, syncService: SyncService, client: HTTPClient,
+        notifier: SystemdNotifier, logger: Logger, signals: UnixSignalsSequence,
+        applyLogSettings: @escaping @Sendable (UserSyncConfiguration) -> Void = { _ in }
+    ) {
         self.configPath = configPath
         self.environment = environment
         self.holder = holder
@@ -25,10 +33,11 @@ final class ReloadService: Service, Sendable {
         self.client = client
         self.notifier = notifier
         self.logger = logger
+        self.signals = signals
+        self.applyLogSettings = applyLogSettings
     }
 
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             await reload()
         }
@@ -57,6 +66,7 @@ final class ReloadService: Service, Sendable {
         do {
             let engine = try SyncEngine(config: config, client: client, logger: logger, store: current.store, resumePaused: true)
             await holder.replace(engine)
+            applyLogSettings(config)
             logger.notice("configuration reloaded", metadata: ["providers": "\(engine.dispatchers.map(\.provider.rawValue).joined(separator: ","))"])
             await syncService.reloaded()
         } catch {

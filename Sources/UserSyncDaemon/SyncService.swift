@@ -26,6 +26,9 @@ final class SyncService: Service, Sendable {
     }
 
     func run() async throws {
+        // The group runs services only after trapping its shutdown signals (and the daemon
+        // trapped SIGHUP before the group): from here on every signal systemd sends is handled.
+        notifier.ready(status: "starting first cycle")
         try await withGracefulShutdownHandler {
             try await loop()
         } onGracefulShutdown: {
@@ -47,7 +50,7 @@ final class SyncService: Service, Sendable {
                     let report = try await engine.runCycle(stop: stop, progress: heartbeat.beat)
                     nextCycle = Date().addingTimeInterval(Self.seconds(engine.config.sync.interval))
                     let pauses = try engine.store.providerPauses().mapValues(\.reason)
-                    notifier.status(StatusLine.make(report, pauses: pauses))
+                    notifier.status(StatusLine.make(report, providers: engine.dispatchers.map(\.provider), pauses: pauses))
                 } else {
                     _ = try await engine.dispatchDue(stop: stop, progress: heartbeat.beat)
                 }

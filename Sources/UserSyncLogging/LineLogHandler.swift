@@ -4,18 +4,26 @@ import Logging
 /// A swift-log handler that writes one event per line (logfmt, JSON or journald), scrubbed
 /// of secrets and e-mail addresses. swift-log ships no such handler, hence this one.
 public struct LineLogHandler: LogHandler {
-    public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
-    let format: LogLineFormat
-    let scrubber: Scrubber
+    let settings: LogSettings
+    /// Set on this handler alone (`logger.logLevel = ...`); otherwise the shared level applies.
+    private var levelOverride: Logger.Level?
     let sink: @Sendable (String) -> Void
 
     public init(level: Logger.Level, format: LogLineFormat, scrubber: Scrubber, sink: @escaping @Sendable (String) -> Void = LineLogHandler.standardError) {
-        self.logLevel = level
-        self.format = format
-        self.scrubber = scrubber
+        self.init(settings: LogSettings(.init(level: level, format: format, scrubber: scrubber)), sink: sink)
+    }
+
+    /// A handler following `settings`, which a reload may change while it is in use.
+    public init(settings: LogSettings, sink: @escaping @Sendable (String) -> Void = LineLogHandler.standardError) {
+        self.settings = settings
         self.sink = sink
+    }
+
+    public var logLevel: Logger.Level {
+        get { levelOverride ?? settings.current.level }
+        set { levelOverride = newValue }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -24,12 +32,14 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        let current = settings.current
+        let scrubber = current.scrubber
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         let fields = merged.sorted { Self.order($0.key) < Self.order($1.key) }.map { ($0.key, scrubber.scrub("\($0.value)")) }
         let message = scrubber.scrub("\(event.message)")
-        sink(Self.render(format: format, level: event.level, message: message, fields: fields, time: Date()) + "\n")
+        sink(Self.render(format: current.format, level: event.level, message: message, fields: fields, time: Date()) + "\n")
     }
 
     /// Fixed keys first so lines line up for the eye and for grep.

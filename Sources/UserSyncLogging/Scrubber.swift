@@ -31,8 +31,15 @@ public struct Scrubber: Sendable {
         var output = ""
         var token = ""
         func flush() {
-            if token.contains("@"), EmailAddress.problem(with: token) == nil {
-                output += EmailAddress.redacted(token)
+            if token.contains("@") {
+                // Sentence punctuation after an address ("write to j@x.com.") is not part of it.
+                let trailing = token.reversed().prefix { ".:!?".contains($0) }.count
+                let address = String(token.dropLast(trailing))
+                if EmailAddress.problem(with: address) == nil {
+                    output += EmailAddress.redacted(address) + token.suffix(trailing)
+                } else {
+                    output += token
+                }
             } else {
                 output += token
             }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import UserSyncCore
 #if canImport(GRDBSQLite)
@@ -25,18 +26,24 @@ extension StateStore {
     /// the provider's position in `providers`: what the planner needs, read the fastest way
     /// (the primary key's provider prefix, no row objects, no provider string per row).
     /// For each (provider, user) the confirmed digest still comes before the dead and the
-    /// queued ones, all from one read transaction.
+    /// queued ones; each provider's rows come from one read transaction.
     public func forEachSnapshotDigest(
         providers: [ProviderID], _ body: (_ providerIndex: Int, _ externalID: String, _ digest: DocumentDigest) -> Void
     ) throws(StoreError) {
-        try read { db in
-            for (providerIndex, provider) in providers.enumerated() {
-                for table in Self.snapshotTables {
-                    let filter = table.filter.isEmpty ? "" : " AND " + table.filter
-                    let statement = try db.makeStatement(sql: "SELECT external_id, digest FROM \(table.name) WHERE provider = ?\(filter)")
-                    try Self.forEachDigest(statement, arguments: [provider.rawValue]) { id, digest, _ in body(providerIndex, id, digest) }
-                }
-            }
+        guard let first = providers.first else { return }
+        // Scanning is most of the cost (a provider's rows sit among their documents), and it
+        // comes before the source is read, with a core to spare: the later providers are read
+        // meanwhile on a second connection and thread, held in memory (24 bytes a user), and
+        // delivered after the first provider's rows.
+        let later = providers.count > 1 ? BackgroundSnapshotRead(path: path, providers: Array(providers.dropFirst())) : nil
+        let firstResult = Result { () throws(StoreError) in
+            try read { db in try Self.stream(db, provider: first) { id, digest in body(0, id, digest) } }
+        }
+        // Waited for even when the first read failed: no work outlives this call.
+        let laterResult = later?.wait() ?? .success([])
+        try firstResult.get()
+        for (offset, rows) in try laterResult.get().enumerated() {
+            for (id, digest) in zip(rows.ids, rows.digests) { body(offset + 1, id, DocumentDigest(storageValue: digest)) }
         }
     }
 
@@ -44,6 +51,15 @@ extension StateStore {
     private static let snapshotTables: [(name: String, filter: String)] = [
         ("remote_state", ""), ("dead_letter", ""), ("outbox", "kind != 'remove'"),
     ]
+
+    /// One provider's rows of every snapshot table, in `snapshotTables` order.
+    fileprivate static func stream(_ db: Database, provider: ProviderID, _ body: (String, DocumentDigest) -> Void) throws {
+        for table in snapshotTables {
+            let filter = table.filter.isEmpty ? "" : " AND " + table.filter
+            let statement = try db.makeStatement(sql: "SELECT external_id, digest FROM \(table.name) WHERE provider = ?\(filter)")
+            try forEachDigest(statement, arguments: [provider.rawValue]) { id, digest, _ in body(id, digest) }
+        }
+    }
 
     /// Steps a statement whose first two columns are `external_id` and `digest`.
     private static func forEachDigest(
@@ -70,6 +86,19 @@ extension StateStore {
                 db, sql: "SELECT document FROM remote_state WHERE provider = ? AND external_id = ?",
                 arguments: [provider.rawValue, externalID]
             ).map(Self.decode)
+        }
+    }
+
+    /// `remoteDocument` for many users of one provider: one read transaction, one prepared
+    /// statement. Users the provider holds nothing for are absent from the result.
+    public func remoteDocuments(provider: ProviderID, externalIDs: [String]) throws(StoreError) -> [String: JSONValue] {
+        try read { db in
+            let statement = try db.makeStatement(sql: "SELECT document FROM remote_state WHERE provider = ? AND external_id = ?")
+            var documents: [String: JSONValue] = [:]
+            for id in externalIDs {
+                if let text = try String.fetchOne(statement, arguments: [provider.rawValue, id]) { documents[id] = Self.decode(text) }
+            }
+            return documents
         }
     }
 
@@ -108,6 +137,54 @@ extension StateStore {
                 guard let document = change.document, let digest = change.digest else { continue }
                 try statement.execute(arguments: [change.provider.rawValue, change.externalID, Self.encode(document), digest.storageValue, now])
             }
+        }
+    }
+}
+
+/// Reads providers' snapshot rows on a thread of its own, through a read-only connection of
+/// its own (so the store's connection stays free for the first provider).
+private final class BackgroundSnapshotRead: @unchecked Sendable {
+    struct Rows {
+        var ids: [String] = []
+        var digests: [Int64] = []
+    }
+
+    private let done = DispatchSemaphore(value: 0)
+    /// Written by the thread before it signals `done`; read only after `wait`.
+    private var result: Result<[Rows], StoreError> = .success([])
+
+    init(path: String, providers: [ProviderID]) {
+        let thread = Thread { [self] in
+            result = Self.read(path: path, providers: providers)
+            done.signal()
+        }
+        thread.name = "usersync snapshot reader"
+        thread.start()
+    }
+
+    func wait() -> Result<[Rows], StoreError> {
+        done.wait()
+        return result
+    }
+
+    private static func read(path: String, providers: [ProviderID]) -> Result<[Rows], StoreError> {
+        do {
+            var config = Configuration()
+            config.readonly = true
+            config.busyMode = .timeout(10)
+            let connection = try DatabaseQueue(path: path, configuration: config)
+            return .success(try connection.read { db in
+                try providers.map { provider in
+                    var rows = Rows()
+                    try StateStore.stream(db, provider: provider) { id, digest in
+                        rows.ids.append(id)
+                        rows.digests.append(digest.storageValue)
+                    }
+                    return rows
+                }
+            })
+        } catch {
+            return .failure(StoreError(path: path, "read failed: \(error)"))
         }
     }
 }

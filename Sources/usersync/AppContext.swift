@@ -19,6 +19,23 @@ enum AppContext {
     }
 
     static func bootstrapLogging(_ config: UserSyncConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment) -> Logger {
+        bootstrapReloadableLogging(config, environment: environment).logger
+    }
+
+    /// Logging whose level, format and scrubber follow `settings`: the service updates them
+    /// on a reload (`logValues` of the new config).
+    static func bootstrapReloadableLogging(_ config: UserSyncConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment) -> (logger: Logger, settings: LogSettings) {
+        let settings = LogSettings(logValues(config, environment: environment))
+        LoggingSystem.bootstrap({ _, provider in
+            var handler = LineLogHandler(settings: settings)
+            handler.metadataProvider = provider
+            return handler
+        }, metadataProvider: RunContext.metadataProvider)
+        return (Logger(label: "usersync"), settings)
+    }
+
+    /// What the `log` section (and the secrets, for the scrubber) of a config asks for.
+    static func logValues(_ config: UserSyncConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment) -> LogSettings.Values {
         let scrubber = Scrubber(secrets: config.secretValues, showPII: config.log.showPII)
         let format: LogLineFormat
         switch config.log.format {
@@ -28,12 +45,7 @@ enum AppContext {
         case .json: format = .json
         }
         let level = Logger.Level(rawValue: config.log.level.rawValue) ?? .info
-        LoggingSystem.bootstrap({ _, provider in
-            var handler = LineLogHandler(level: level, format: format, scrubber: scrubber)
-            handler.metadataProvider = provider
-            return handler
-        }, metadataProvider: RunContext.metadataProvider)
-        return Logger(label: "usersync")
+        return LogSettings.Values(level: level, format: format, scrubber: scrubber)
     }
 
     static func printError(_ text: String) {

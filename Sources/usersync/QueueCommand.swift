@@ -67,6 +67,14 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try AppContext.loadConfig(options)
+            // Without a state there is nothing to retry; opening it for writing would create it.
+            guard try StateStore.openReadOnly(path: config.state.path) != nil else {
+                if allDead {
+                    print("No state yet at \(config.state.path): there are no dead letters.")
+                    return
+                }
+                throw QueueCommand.notFound(id!)
+            }
             let store = try StateStore.open(path: config.state.path)
             if allDead {
                 let count = try store.retryAllDead(provider: try QueueCommand.provider(provider, config: config))
@@ -90,6 +98,8 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try AppContext.loadConfig(options)
+            // Without a state there is nothing to drop; opening it for writing would create it.
+            guard try StateStore.openReadOnly(path: config.state.path) != nil else { throw QueueCommand.notFound(id) }
             let store = try StateStore.open(path: config.state.path)
             guard try store.dropItem(id: id) == .dropped else { throw QueueCommand.notFound(id) }
             print("item \(id) dropped. If the source still differs from the provider, the next cycle plans it again.")

@@ -13,10 +13,12 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try AppContext.loadConfig(options)
-        let logger = AppContext.bootstrapLogging(config)
+        let environment = ProcessInfo.processInfo.environment
+        let (logger, logSettings) = AppContext.bootstrapReloadableLogging(config, environment: environment)
         do {
             try await Daemon.run(
-                config: config, configPath: options.config, environment: ProcessInfo.processInfo.environment, logger: logger)
+                config: config, configPath: options.config, environment: environment, logger: logger,
+                applyLogSettings: { logSettings.update(AppContext.logValues($0, environment: environment)) })
         } catch {
             logger.critical("usersync cannot run", metadata: ["reason": "\(error)"])
             AppContext.printError("usersync: \(error)")

@@ -10,42 +10,19 @@ extension JSONValue {
     }
 
     public func appendCanonical(to out: inout [UInt8]) {
-        switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let literal): out.append(contentsOf: Self.normalisedNumber(literal).utf8)
-        case .string(let s): Self.appendEscaped(s, to: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                item.appendCanonical(to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for key in members.keys.sorted(by: Self.utf8Less) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                Self.appendEscaped(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                members[key]!.appendCanonical(to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
+        CanonicalWriter.write(self, to: &out)
     }
 
     /// Stable across processes and releases (unlike `Hasher`), so it can be stored.
+    /// Hashes the canonical bytes as they are produced: the same bytes `canonicalText` holds.
     public var digest: DocumentDigest {
-        var out: [UInt8] = []
-        out.reserveCapacity(128)
-        appendCanonical(to: &out)
-        return DocumentDigest(of: out)
+        var hasher = CanonicalHasher()
+        hasher.value(self)
+        return hasher.digest
     }
 
     static func utf8Less(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        CanonicalWriter.utf8Less(a, b)
     }
 
     /// Integers keep their digits (any size); other numbers go through `Double` so that
@@ -62,20 +39,134 @@ extension JSONValue {
     }
 
     static func appendEscaped(_ string: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
+        CanonicalWriter.writeString(string, to: &out)
+    }
+}
+
+/// Where canonical bytes go: a byte array (`canonicalText`) or straight into a digest
+/// (`CanonicalHasher`). One writer serves both, so a digest computed without building the
+/// text is, by construction, the digest of that text.
+protocol CanonicalSink {
+    mutating func append(_ byte: UInt8)
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: CanonicalSink where Element == UInt8 {
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        append(contentsOf: bytes)
+    }
+}
+
+enum CanonicalWriter {
+    static func write<Sink: CanonicalSink>(_ value: JSONValue, to out: inout Sink) {
+        switch value {
+        case .null: writeASCII("null", to: &out)
+        case .bool(let b): writeASCII(b ? "true" : "false", to: &out)
+        case .number(let literal): writeNumber(literal, to: &out)
+        case .string(let s): writeString(s, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            var first = true
+            for item in items {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                write(item, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            writeObject(members, to: &out)
+        }
+    }
+
+    static func writeObject<Sink: CanonicalSink>(_ members: [String: JSONValue], to out: inout Sink) {
+        out.append(UInt8(ascii: "{"))
+        // Sort indices rather than keys: no array of keys per object, and the scratch space
+        // lives on the stack for the small objects users carry.
+        withUnsafeTemporaryAllocation(of: Dictionary<String, JSONValue>.Index.self, capacity: members.count) { order in
+            var count = 0
+            var index = members.startIndex
+            while index != members.endIndex {
+                // Insertion sort: objects here hold a handful of keys.
+                let key = members[index].key
+                var slot = count
+                while slot > 0 && utf8Less(key, members[order[slot - 1]].key) {
+                    order[slot] = order[slot - 1]
+                    slot -= 1
+                }
+                order[slot] = index
+                count += 1
+                index = members.index(after: index)
+            }
+            for position in 0..<count {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                let (key, value) = members[order[position]]
+                writeString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                write(value, to: &out)
             }
         }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    static func writeNumber<Sink: CanonicalSink>(_ literal: String, to out: inout Sink) {
+        var text = JSONValue.normalisedNumber(literal)
+        text.withUTF8 { out.append($0) }
+    }
+
+    static func writeASCII<Sink: CanonicalSink>(_ text: StaticString, to out: inout Sink) {
+        out.append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    static func writeString<Sink: CanonicalSink>(_ string: String, to out: inout Sink) {
+        var string = string
+        string.withUTF8 { writeString(utf8: $0, to: &out) }
+    }
+
+    /// Quotes and escapes a UTF-8 string: `"` `\` and control characters, nothing else
+    /// (not `/`, not DEL, not non-ASCII). Runs that need no escaping go out whole.
+    static func writeString<Sink: CanonicalSink>(utf8 bytes: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
         out.append(UInt8(ascii: "\""))
+        var runStart = 0
+        for offset in 0..<bytes.count {
+            let byte = bytes[offset]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if runStart < offset { out.append(UnsafeBufferPointer(rebasing: bytes[runStart..<offset])) }
+            runStart = offset + 1
+            out.append(0x5C)
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            default:
+                writeASCII("u00", to: &out)
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0xF))
+            }
+        }
+        if runStart < bytes.count { out.append(UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    /// Byte order of the UTF-8 encodings (not `<`, which compares normalised scalars).
+    static func utf8Less(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                var i = 0
+                while i < common {
+                    if x[i] != y[i] { return x[i] < y[i] }
+                    i += 1
+                }
+                return x.count < y.count
+            }
+        }
     }
 }

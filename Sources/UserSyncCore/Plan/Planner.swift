@@ -1,21 +1,22 @@
 /// Compares the source, streamed row by row, with the snapshot of what each provider was last
 /// confirmed to hold (or already has queued), and emits only what differs.
 ///
-/// Pure: rows and snapshot digests in, events out. Memory is one small entry per known user,
-/// never a document: unchanged users cost a projection and a digest, nothing else.
+/// Pure: rows and snapshot digests in, events out. Memory is a few bytes per known user,
+/// never a document: an unchanged user costs one digest per provider (`ProviderProjector.digest`,
+/// which need not build the document) and one index lookup; only changed users are projected.
 public struct Planner {
     public static let maxProviders = 4
 
+    /// What the plan knows of one user besides its digests (12 bytes).
     struct Entry {
-        var digests: SIMD4<UInt64> = .zero
         /// Bit i: provider slot i has a snapshot digest.
         var known: UInt8 = 0
         /// Bit i: a change was emitted for provider slot i this plan.
         var emitted: UInt8 = 0
         var counted: Counted = .notYet
+        var duplicate = false
         var firstNumber: Int32 = 0
         var firstLine: Int32 = 0
-        var duplicate = false
 
         enum Counted: UInt8 { case notYet, unchanged, changed, rejected }
         var seen: Bool { firstNumber != 0 }
@@ -24,7 +25,12 @@ public struct Planner {
     private let projectors: [any ProviderProjector]
     private let mapper: RecordMapper
     private let deletions: DeletionPolicy
-    private var entries: [String: Entry] = [:]
+    /// External id → user number; the number indexes `entries` and `snapshot`.
+    private var index: UserIndex
+    private var entries: [Entry] = []
+    /// The snapshot digest of user n for provider slot i at `n * providerCount + i`.
+    private var snapshot: [UInt64] = []
+    private let providerCount: Int
     private var firstUnit: SourceLocation.Unit = .line
     public private(set) var summary = PlanSummary()
 
@@ -33,7 +39,10 @@ public struct Planner {
         self.projectors = projectors
         self.mapper = RecordMapper(mapping: mapping)
         self.deletions = deletions
+        providerCount = max(projectors.count, 1)
+        index = UserIndex(minimumCapacity: expectedUsers)
         entries.reserveCapacity(expectedUsers)
+        snapshot.reserveCapacity(expectedUsers * providerCount)
         for projector in projectors { summary.providers[projector.provider] = PlanSummary.ProviderCounts() }
     }
 
@@ -42,8 +51,16 @@ public struct Planner {
     /// Tells the planner what a provider holds (or has queued) for a user.
     public mutating func remember(provider: ProviderID, externalID: String, digest: DocumentDigest) {
         guard let slot = projectors.firstIndex(where: { $0.provider == provider }) else { return }
-        entries[externalID, default: Entry()].digests[slot] = digest.rawValue
-        entries[externalID, default: Entry()].known |= 1 << UInt8(slot)
+        remember(providerAt: slot, externalID: externalID, digest: digest)
+    }
+
+    /// `remember(provider:…)` for the provider at `slot` in `providers`: for a snapshot
+    /// streamed one provider at a time. A later digest for the same user replaces an earlier one.
+    public mutating func remember(providerAt slot: Int, externalID: String, digest: DocumentDigest) {
+        precondition(slot >= 0 && slot < projectors.count, "no provider at slot \(slot)")
+        let user = number(of: externalID)
+        snapshot[user * providerCount + slot] = digest.rawValue
+        entries[user].known |= 1 << UInt8(slot)
     }
 
     public mutating func consider(_ item: SourceItem, emit: (PlanEvent) -> Void) {
@@ -54,46 +71,57 @@ public struct Planner {
         case .row(let row):
             switch mapper.record(from: row) {
             case .failure(let rejection):
-                if let id = rejection.externalID, sighting(of: id, at: row.location, emit: emit) == .duplicate { return }
+                guard let id = rejection.externalID else { return reject(rejection, emit: emit) }
+                guard let user = sighting(of: id, at: row.location, emit: emit) else { return }
                 reject(rejection, emit: emit)
-                if let id = rejection.externalID { entries[id]?.counted = .rejected }
+                entries[user].counted = .rejected
             case .success(let record):
-                if sighting(of: record.externalID, at: row.location, emit: emit) == .duplicate { return }
-                plan(record, emit: emit)
+                guard let user = sighting(of: record.externalID, at: row.location, emit: emit) else { return }
+                plan(record, user: user, emit: emit)
             }
         }
     }
 
     public mutating func consider(_ record: UserRecord, at location: SourceLocation, emit: (PlanEvent) -> Void) {
         summary.rowsRead += 1
-        if sighting(of: record.externalID, at: location, emit: emit) == .duplicate { return }
-        plan(record, emit: emit)
+        guard let user = sighting(of: record.externalID, at: location, emit: emit) else { return }
+        plan(record, user: user, emit: emit)
     }
 
     /// Ends the plan: users in the snapshot that the source no longer has are reported
     /// as removals when `sync.deletions` is `report`.
     public mutating func finish(emit: (PlanEvent) -> Void) -> PlanSummary {
         guard deletions == .report else { return summary }
-        for (id, entry) in entries where !entry.seen && entry.known != 0 {
+        for (user, entry) in entries.enumerated() where !entry.seen && entry.known != 0 {
             for (slot, projector) in projectors.enumerated() where entry.known & (1 << UInt8(slot)) != 0 {
                 summary.providers[projector.provider]?.removed += 1
-                emit(.change(PlannedChange(provider: projector.provider, externalID: id, kind: .remove, document: nil, digest: nil, record: nil)))
+                emit(.change(PlannedChange(provider: projector.provider, externalID: index.ids[user], kind: .remove, document: nil, digest: nil, record: nil)))
             }
         }
         return summary
     }
 
-    private enum Sighting { case first, duplicate }
-
-    private mutating func sighting(of id: String, at location: SourceLocation, emit: (PlanEvent) -> Void) -> Sighting {
-        var entry = entries[id] ?? Entry()
-        guard entry.seen else {
-            entry.firstNumber = Int32(truncatingIfNeeded: location.number)
-            entry.firstLine = Int32(truncatingIfNeeded: location.line ?? 0)
-            firstUnit = location.unit
-            entries[id] = entry
-            return .first
+    /// The user number of `id`, with an empty entry and no digests if it is new.
+    private mutating func number(of id: String) -> Int {
+        let (user, inserted) = index.insert(id)
+        if inserted {
+            entries.append(Entry())
+            for _ in 0..<providerCount { snapshot.append(0) }
         }
+        return user
+    }
+
+    /// Records that the source holds `id` at `location`: the user's number the first time,
+    /// nil (after reporting every copy) when the id was seen before.
+    private mutating func sighting(of id: String, at location: SourceLocation, emit: (PlanEvent) -> Void) -> Int? {
+        let user = number(of: id)
+        guard entries[user].seen else {
+            entries[user].firstNumber = Int32(truncatingIfNeeded: location.number)
+            entries[user].firstLine = Int32(truncatingIfNeeded: location.line ?? 0)
+            firstUnit = location.unit
+            return user
+        }
+        var entry = entries[user]
         if !entry.duplicate {
             // The first copy was planned already: take it back and report it with the others.
             entry.duplicate = true
@@ -112,53 +140,65 @@ public struct Planner {
             }
             entry.emitted = 0
             if entry.counted != .rejected {
-                let first = SourceLocation(firstUnit, Int(entry.firstNumber), line: entry.firstLine == 0 ? nil : Int(entry.firstLine))
-                reject(Rejection(location: first, externalID: id, reason: .duplicateExternalID(id)), emit: emit)
+                reject(Rejection(location: firstLocation(of: user), externalID: id, reason: .duplicateExternalID(id)), emit: emit)
             }
             entry.counted = .rejected
-            entries[id] = entry
+            entries[user] = entry
         }
         reject(Rejection(location: location, externalID: id, reason: .duplicateExternalID(id)), emit: emit)
-        return .duplicate
+        return nil
     }
 
-    private mutating func plan(_ record: UserRecord, emit: (PlanEvent) -> Void) {
-        var documents: [(slot: Int, document: JSONValue, digest: DocumentDigest)] = []
-        documents.reserveCapacity(projectors.count)
+    private mutating func plan(_ record: UserRecord, user: Int, emit: (PlanEvent) -> Void) {
+        // Digests first, for every provider: a record one provider refuses is sent to none.
+        var digests = SIMD4<UInt64>()
         for (slot, projector) in projectors.enumerated() {
-            switch projector.project(record) {
-            case .success(let document):
-                documents.append((slot, document, document.digest))
-            case .failure(let reason):
-                reject(Rejection(location: location(of: record.externalID), externalID: record.externalID, reason: reason), emit: emit)
-                entries[record.externalID]?.counted = .rejected
-                return
+            switch projector.digest(record) {
+            case .success(let digest): digests[slot] = digest.rawValue
+            case .failure(let reason): return refuse(record, user: user, reason, emit: emit)
             }
         }
-        var entry = entries[record.externalID]!
-        for (slot, document, digest) in documents {
+        var entry = entries[user]
+        var changed: UInt8 = 0
+        for slot in projectors.indices {
             let bit: UInt8 = 1 << UInt8(slot)
-            let known = entry.known & bit != 0
-            if known && entry.digests[slot] == digest.rawValue { continue }
-            let provider = projectors[slot].provider
-            entry.emitted |= bit
-            if known { summary.providers[provider]?.updated += 1 } else { summary.providers[provider]?.created += 1 }
-            emit(.change(PlannedChange(
-                provider: provider, externalID: record.externalID, kind: known ? .update : .create,
-                document: document, digest: digest, record: record)))
+            if entry.known & bit == 0 || snapshot[user * providerCount + slot] != digests[slot] { changed |= bit }
         }
-        if entry.emitted == 0 {
+        if changed != 0 {
+            // Only now build the documents, and all of them before emitting any (a projector
+            // whose `digest` accepts a record its `project` refuses still refuses it whole).
+            var documents: [(slot: Int, document: JSONValue)] = []
+            for slot in projectors.indices where changed & (1 << UInt8(slot)) != 0 {
+                switch projectors[slot].project(record) {
+                case .success(let document): documents.append((slot, document))
+                case .failure(let reason): return refuse(record, user: user, reason, emit: emit)
+                }
+            }
+            for (slot, document) in documents {
+                let known = entry.known & (1 << UInt8(slot)) != 0
+                let provider = projectors[slot].provider
+                if known { summary.providers[provider]?.updated += 1 } else { summary.providers[provider]?.created += 1 }
+                emit(.change(PlannedChange(
+                    provider: provider, externalID: record.externalID, kind: known ? .update : .create,
+                    document: document, digest: DocumentDigest(rawValue: digests[slot]), record: record)))
+            }
+            entry.emitted |= changed
+            entry.counted = .changed
+        } else {
             entry.counted = .unchanged
             summary.unchanged += 1
-        } else {
-            entry.counted = .changed
         }
-        entries[record.externalID] = entry
+        entries[user] = entry
     }
 
-    private func location(of id: String) -> SourceLocation {
-        let entry = entries[id]
-        return SourceLocation(firstUnit, Int(entry?.firstNumber ?? 0), line: (entry?.firstLine).flatMap { $0 == 0 ? nil : Int($0) })
+    private mutating func refuse(_ record: UserRecord, user: Int, _ reason: RejectionReason, emit: (PlanEvent) -> Void) {
+        reject(Rejection(location: firstLocation(of: user), externalID: record.externalID, reason: reason), emit: emit)
+        entries[user].counted = .rejected
+    }
+
+    private func firstLocation(of user: Int) -> SourceLocation {
+        let entry = entries[user]
+        return SourceLocation(firstUnit, Int(entry.firstNumber), line: entry.firstLine == 0 ? nil : Int(entry.firstLine))
     }
 
     private mutating func reject(_ rejection: Rejection, emit: (PlanEvent) -> Void) {

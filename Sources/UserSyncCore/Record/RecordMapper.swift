@@ -15,34 +15,48 @@ public struct RecordMapper: Sendable {
         }
         guard !externalID.isEmpty else { return reject(.missingExternalID) }
 
-        var record = UserRecord(externalID: externalID)
-        let textFields: [(String, String?, WritableKeyPath<UserRecord, String?>)] = [
-            ("name", mapping.name, \.name), ("email", mapping.email, \.email),
-            ("first_name", mapping.firstName, \.firstName), ("last_name", mapping.lastName, \.lastName),
-            ("phone", mapping.phone, \.phone), ("performchat_id", mapping.performchatID, \.performchatID),
-            ("commbox_id", mapping.commboxID, \.commboxID),
-        ]
-        for (field, column, keyPath) in textFields {
-            guard let column, let value = columns[column] else { continue }
-            switch value {
-            case .null: continue
-            case .string, .number, .bool:
-                let text = Self.text(value)!
-                record[keyPath: keyPath] = text.isEmpty ? nil : text
-            case .array, .object:
-                return reject(.invalidField(field: field, reason: "expected text, got a JSON \(Self.kind(value))"))
-            }
+        // Field by field in this order, so the first invalid field is the one reported.
+        // Written out rather than looped over key paths: this runs once per source row.
+        let name, email, firstName, lastName, phone, performchatID, commboxID: String?
+        do throws(RejectionReason) {
+            name = try Self.textField("name", mapping.name, in: columns)
+            email = try Self.textField("email", mapping.email, in: columns)
+            firstName = try Self.textField("first_name", mapping.firstName, in: columns)
+            lastName = try Self.textField("last_name", mapping.lastName, in: columns)
+            phone = try Self.textField("phone", mapping.phone, in: columns)
+            performchatID = try Self.textField("performchat_id", mapping.performchatID, in: columns)
+            commboxID = try Self.textField("commbox_id", mapping.commboxID, in: columns)
+        } catch {
+            return reject(error)
         }
-        if let email = record.email, let problem = EmailAddress.problem(with: email) {
+        if let email, let problem = EmailAddress.problem(with: email) {
             return reject(.invalidEmail(problem))
         }
+        var metadata: [String: JSONValue] = [:]
         if let column = mapping.metadata, let value = columns[column] {
             switch Self.metadata(from: value) {
-            case .success(let object): record.metadata = object
+            case .success(let object): metadata = object
             case .failure(let reason): return reject(reason)
             }
         }
-        return .success(record)
+        return .success(UserRecord(
+            externalID: externalID, name: name, email: email, metadata: metadata, firstName: firstName,
+            lastName: lastName, phone: phone, performchatID: performchatID, commboxID: commboxID))
+    }
+
+    /// A mapped text field: nil when unmapped, absent, null or empty; scalars as their text.
+    private static func textField(
+        _ field: String, _ column: String?, in columns: [String: JSONValue]
+    ) throws(RejectionReason) -> String? {
+        guard let column, let value = columns[column] else { return nil }
+        switch value {
+        case .null: return nil
+        case .string(let text): return text.isEmpty ? nil : text
+        case .number(let text): return text.isEmpty ? nil : text
+        case .bool(let flag): return flag ? "true" : "false"
+        case .array, .object:
+            throw .invalidField(field: field, reason: "expected text, got a JSON \(kind(value))")
+        }
     }
 
     static func text(_ value: JSONValue) -> String? {

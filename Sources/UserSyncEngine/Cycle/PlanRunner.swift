@@ -21,6 +21,11 @@ struct PlanRunner {
     func run(snapshot: StateStore?, sink: ([PlannedChange], Set<String>) throws -> Void) throws -> PlanReport {
         let started = Date()
         var planner = Planner(projectors: projectors, mapping: mapping, deletions: deletions)
+        if let snapshot {
+            try snapshot.forEachSnapshotDigest(providers: planner.providers) { slot, id, digest in
+                planner.remember(providerAt: slot, externalID: id, digest: digest)
+            }
+        }
         var report = PlanReport()
         var batch: [PlannedChange] = []
         var retracted: Set<String> = []
@@ -59,22 +64,7 @@ struct PlanRunner {
                 }
             }
         }
-        // Three stages on two cores: the source parses on its own reader thread, a pipeline
-        // thread maps each row and digests it for every provider, and this thread loads the
-        // snapshot (while the others start), then only looks users up and compares digests.
-        // The planner has every snapshot digest before it considers the first row.
-        let source = self.source
-        let preparer = planner.preparer
-        try Pipeline.run(
-            name: "usersync planner",
-            produce: { emit in try source.read { item in try emit(preparer.prepare(item)) } },
-            start: {
-                guard let snapshot else { return }
-                try snapshot.forEachSnapshotDigest(providers: planner.providers) { slot, id, digest in
-                    planner.remember(providerAt: slot, externalID: id, digest: digest)
-                }
-            },
-            consume: { prepared in planner.consider(prepared, emit: handle) })
+        try source.read { item in planner.consider(item, emit: handle) }
         report.summary = planner.finish(emit: handle)
         if let sinkError { throw sinkError }
         try sink(batch.filter { !retracted.contains($0.externalID) }, retracted)
@@ -84,10 +74,17 @@ struct PlanRunner {
     }
 
     private func fieldCounts(_ updates: [PlannedChange], snapshot: StateStore?) -> [ProviderID: [String: Int]] {
+        // The previous documents in one batch per provider (a query each cost a transaction
+        // and a statement per update: a third of a second for 10,000 updates).
+        var previous: [ProviderID: [String: JSONValue]] = [:]
+        if let snapshot {
+            for (provider, changes) in Dictionary(grouping: updates, by: \.provider) {
+                previous[provider] = (try? snapshot.remoteDocuments(provider: provider, externalIDs: changes.map(\.externalID))) ?? [:]
+            }
+        }
         var counts: [ProviderID: [String: Int]] = [:]
         for change in updates {
-            let previous = try? snapshot?.remoteDocument(provider: change.provider, externalID: change.externalID)
-            for field in DocumentDiff.changedFields(from: previous ?? nil, to: change.document) {
+            for field in DocumentDiff.changedFields(from: previous[change.provider]?[change.externalID], to: change.document) {
                 counts[change.provider, default: [:]][field, default: 0] += 1
             }
         }

@@ -81,6 +81,7 @@ public actor Dispatcher {
                     unknown.append(item)
                 }
             }
+            /// Failed lookups.
             var outcomes: [(OutboxItem, String?, ProviderResponse)] = []
             if !unknown.isEmpty {
                 let resolved = await runtime.adapter.resolveIDs(for: unknown.map(\.record))
@@ -99,16 +100,22 @@ public actor Dispatcher {
                     }
                 }
             }
-            outcomes += await push(ready, concurrency: probing ? 1 : runtime.concurrency, stop: stop)
             var pushedBack = false
             for (item, providerUserID, response) in outcomes {
                 pushedBack = try apply(response, to: item, providerUserID: providerUserID, now: clock(), report: &report) || pushedBack
+            }
+            // A lookup that was throttled (429, Retry-After) holds the pushes back too.
+            if pause == nil && !outcomes.contains(where: { Self.isThrottle($0.2) }) {
+                pushedBack = try await push(ready, concurrency: probing ? 1 : runtime.concurrency, stop: stop, clock: clock, report: &report) || pushedBack
             }
             if pause != nil {
                 report.pausedReason = pause?.reason
                 break
             }
             if pushedBack {
+                // The provider-wide hold goes into the state, so that the next process (a
+                // `sync --once` right after this one, a restart) honours it as well.
+                try store.deferQueue(provider: provider, until: holdUntil)
                 report.heldUntil = holdUntil
                 break
             }
@@ -116,30 +123,43 @@ public actor Dispatcher {
         return report
     }
 
-    private func push(_ ready: [(OutboxItem, String)], concurrency: Int, stop: StopSignal) async -> [(OutboxItem, String?, ProviderResponse)] {
+    /// Sends `ready` with bounded concurrency and records each answer as soon as it arrives,
+    /// so that a crash repeats at most the requests in flight. Returns true when the provider
+    /// pushed back.
+    private func push(
+        _ ready: [(OutboxItem, String)], concurrency: Int, stop: StopSignal, clock: @Sendable () -> Double, report: inout DispatchReport
+    ) async throws -> Bool {
         let adapter = runtime.adapter
         let store = self.store
         let provider = self.provider
-        return await withTaskGroup(of: (OutboxItem, String?, ProviderResponse).self) { group in
-            var results: [(OutboxItem, String?, ProviderResponse)] = []
+        return try await withThrowingTaskGroup(of: (OutboxItem, String?, ProviderResponse).self) { group in
             var pending = ready[...]
+            var pushedBack = false
             // After a 401/403 nothing more is sent: every further request would be another
-            // failed login counting towards the provider's lockout.
-            var refused = false
+            // failed login counting towards the provider's lockout. After a 429 or a
+            // Retry-After nothing more is sent either: the provider said when to come back.
+            var halted = false
             func startNext() {
-                guard !stop.isSet, !refused, let (item, id) = pending.popFirst() else { return }
+                guard !stop.isSet, !halted, let (item, id) = pending.popFirst() else { return }
                 group.addTask {
                     await Self.deliver(item, providerUserID: id, adapter: adapter, store: store, provider: provider)
                 }
             }
             for _ in 0..<max(1, concurrency) { startNext() }
-            while let result = await group.next() {
-                results.append(result)
-                if case .authentication = result.2 { refused = true }
+            while let (item, providerUserID, response) = try await group.next() {
+                if case .authentication = response { halted = true }
+                if Self.isThrottle(response) { halted = true }
+                pushedBack = try apply(response, to: item, providerUserID: providerUserID, now: clock(), report: &report) || pushedBack
                 startNext()
             }
-            return results
+            return pushedBack
         }
+    }
+
+    /// A 429, or any answer carrying a Retry-After: the provider as a whole asks for a pause.
+    static func isThrottle(_ response: ProviderResponse) -> Bool {
+        guard case .retryLater(let status, let retryAfter, _) = response else { return false }
+        return status == 429 || retryAfter != nil
     }
 
     /// One push; on a 404 the stale mapping is dropped and the user looked up once more.

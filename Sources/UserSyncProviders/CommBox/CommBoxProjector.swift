@@ -12,9 +12,18 @@ public struct CommBoxProjector: ProviderProjector {
 
     /// metadata key → CommBox custom field "Unique Name" (`providers.commbox.content`).
     public let contentMapping: [String: String]
+    /// `contentMapping` in canonical order of the custom field names, for `digest`.
+    private let contentInFieldOrder: [(key: String, field: String)]
+    /// Two metadata keys feeding one custom field: which one wins depends on dictionary order,
+    /// so `digest` leaves such a mapping to `project` rather than guess.
+    private let contentFieldsAreUnique: Bool
 
     public init(contentMapping: [String: String] = [:]) {
         self.contentMapping = contentMapping
+        contentInFieldOrder = contentMapping.map { (key: $0.key, field: $0.value) }.sorted {
+            $0.field.utf8.lexicographicallyPrecedes($1.field.utf8)
+        }
+        contentFieldsAreUnique = Set(contentMapping.values).count == contentMapping.count
     }
 
     public func project(_ record: UserRecord) -> Result<JSONValue, RejectionReason> {
@@ -57,6 +66,119 @@ public struct CommBoxProjector: ProviderProjector {
         case .number, .bool: return value.scalarText!
         case .array, .object: return value.canonicalText
         }
+    }
+}
+
+// MARK: Digest without the document
+
+extension CommBoxProjector {
+    /// The digest of `project(record)` without building it: the planner calls this for every
+    /// user, and `project` only for those that changed. A record over a limit (or an
+    /// ambiguous content mapping) goes through `project`, so the rejection is its rejection.
+    public func digest(_ record: UserRecord) -> Result<DocumentDigest, RejectionReason> {
+        guard contentFieldsAreUnique else { return project(record).map(\.digest) }
+        var digest: DocumentDigest?
+        if record.firstName == nil && record.lastName == nil, var name = record.name {
+            // An ASCII name splits on its bytes (a space there is always a whole character);
+            // any other name splits as `split` does, by characters.
+            let ascii = name.withUTF8 { bytes -> Bool in
+                guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
+                let (first, last) = Self.splitASCII(bytes)
+                digest = self.digest(record, first: first, last: last)
+                return true
+            }
+            if !ascii {
+                let (first, last) = Self.split(record)
+                digest = Self.withUTF8(first) { f in Self.withUTF8(last) { l in self.digest(record, first: f, last: l) } }
+            }
+        } else {
+            digest = Self.withUTF8(record.firstName) { f in Self.withUTF8(record.lastName) { l in self.digest(record, first: f, last: l) } }
+        }
+        guard let digest else { return project(record).map(\.digest) }
+        return .success(digest)
+    }
+
+    /// The canonical text of the document, hashed as it is written; nil when a value is over
+    /// its limit. Keys in canonical (UTF-8 byte) order: Content < Email < FirstName <
+    /// LastName < Phone1 < UniqueId.
+    private func digest(_ record: UserRecord, first: UnsafeBufferPointer<UInt8>?, last: UnsafeBufferPointer<UInt8>?) -> DocumentDigest? {
+        guard Self.fits(record.externalID, 50), Self.fits(first, 100), Self.fits(last, 100),
+              Self.fits(record.email, 255), Self.fits(record.phone, 100)
+        else { return nil }
+        var hasher = CanonicalHasher()
+        var empty = true
+        func key(_ text: StaticString) {
+            hasher.raw(empty ? "{" : ",")
+            empty = false
+            hasher.raw(text)
+        }
+        var contentOpen = false
+        for (metadataKey, field) in contentInFieldOrder {
+            guard let value = record.metadata[metadataKey] else { continue }
+            if contentOpen {
+                hasher.raw(",")
+            } else {
+                key(#""Content":{"#)
+                contentOpen = true
+            }
+            hasher.string(field)
+            hasher.raw(":")
+            hasher.string(Self.customFieldText(value))
+        }
+        if contentOpen { hasher.raw("}") }
+        if let email = record.email {
+            key(#""Email":"#)
+            hasher.string(email)
+        }
+        if let first {
+            key(#""FirstName":"#)
+            hasher.string(utf8: first)
+        }
+        if let last {
+            key(#""LastName":"#)
+            hasher.string(utf8: last)
+        }
+        if let phone = record.phone {
+            key(#""Phone1":"#)
+            hasher.string(phone)
+        }
+        key(#""UniqueId":"#)
+        hasher.string(record.externalID)
+        hasher.raw("}")
+        return hasher.digest
+    }
+
+    /// `split` for an ASCII name, on its bytes: trimmed of spaces, cut at the first space.
+    private static func splitASCII(_ name: UnsafeBufferPointer<UInt8>) -> (UnsafeBufferPointer<UInt8>?, UnsafeBufferPointer<UInt8>?) {
+        let space = UInt8(ascii: " ")
+        var start = 0
+        var end = name.count
+        while start < end && name[start] == space { start += 1 }
+        while end > start && name[end - 1] == space { end -= 1 }
+        guard start < end else { return (nil, nil) }
+        guard let cut = name[start..<end].firstIndex(of: space) else {
+            return (UnsafeBufferPointer(rebasing: name[start..<end]), nil)
+        }
+        var rest = cut + 1
+        while rest < end && name[rest] == space { rest += 1 }
+        return (UnsafeBufferPointer(rebasing: name[start..<cut]), rest < end ? UnsafeBufferPointer(rebasing: name[rest..<end]) : nil)
+    }
+
+    /// The limit counts Unicode scalars, which are never more than the UTF-8 bytes.
+    private static func fits(_ text: String?, _ limit: Int) -> Bool {
+        guard let text, text.utf8.count > limit else { return true }
+        return text.unicodeScalars.count <= limit
+    }
+
+    private static func fits(_ bytes: UnsafeBufferPointer<UInt8>?, _ limit: Int) -> Bool {
+        guard let bytes, bytes.count > limit else { return true }
+        // Scalars of valid UTF-8: the bytes that are not continuation bytes.
+        return bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } <= limit
+    }
+
+    private static func withUTF8<R>(_ text: String?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        guard var text else { return body(nil) }
+        return text.withUTF8 { body($0) }
     }
 }
 

@@ -4,8 +4,8 @@ import Foundation
 ///
 /// Hashing the whole file is what makes the fingerprint trustworthy: size and mtime alone
 /// miss a same-size rewrite within one timestamp tick, or a copy that preserves mtime
-/// (`cp -p`, `rsync -t`). FNV-1a runs at about a byte per few cycles — see the report in
-/// the package notes; for 120 MB it is a small fraction of the time reading the rows takes.
+/// (`cp -p`, `rsync -t`). FNV-1a is bound by one multiply per byte: measured in release,
+/// 0.17 s for a 136 MB file from the page cache (reading its rows takes ten times longer).
 ///
 /// So that an unchanged source costs one `stat`, the last hash is kept with the file's
 /// identity (device, inode, size, mtime, ctime) and reused while the identity holds, with

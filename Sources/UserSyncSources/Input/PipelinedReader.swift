@@ -6,7 +6,10 @@ import UserSyncCore
 /// planning): on two cores the read costs about max(parse, consume) instead of their sum.
 ///
 /// Order is kept (one producer), memory stays bounded (at most `depth` batches in flight),
-/// and `body` still runs on the caller's thread. The producer's error reaches the caller
+/// and `body` still runs on the caller's thread. Batches the caller is done with go back to
+/// the reader thread to be freed there: freeing a million rows' dictionaries cost the
+/// caller (the planner, the slower side) about a tenth of its time, and memory is cheaper
+/// to free on the thread that allocated it. The producer's error reaches the caller
 /// after every item produced before it; an error thrown by `body` stops the producer and
 /// is rethrown once the producer has finished, so no work outlives `read`.
 enum PipelinedReader {
@@ -45,7 +48,9 @@ enum PipelinedReader {
 
         do {
             while let batch = try channel.receive() {
-                for item in batch { try body(item) }
+                // By index: each item is lent to `body`, not copied out of the batch.
+                for index in batch.indices { try body(batch[index]) }
+                channel.recycle(batch)
             }
         } catch {
             channel.cancelAndWait()
@@ -62,6 +67,8 @@ private final class BatchChannel: @unchecked Sendable {
     private let depth: Int
     // Guarded by `condition`.
     private var queue: [[SourceItem]] = []
+    /// Consumed batches, freed by the producer on its next send.
+    private var spent: [[SourceItem]] = []
     private var done = false
     private var failure: (any Error)?
     private var cancelled = false
@@ -73,12 +80,26 @@ private final class BatchChannel: @unchecked Sendable {
     /// Blocks while the queue is full; false once the consumer has gone.
     func send(_ batch: [SourceItem]) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
         while queue.count >= depth && !cancelled { condition.wait() }
-        if cancelled { return false }
+        if cancelled {
+            condition.unlock()
+            return false
+        }
         queue.append(batch)
         condition.broadcast()
+        var consumed: [[SourceItem]] = []
+        swap(&consumed, &spent)
+        condition.unlock()
+        // Freed here, on the producer's thread, outside the lock.
+        consumed.removeAll()
         return true
+    }
+
+    /// Hands a consumed batch back to be freed by the producer (never blocks).
+    func recycle(_ batch: consuming [SourceItem]) {
+        condition.lock()
+        defer { condition.unlock() }
+        if !done { spent.append(batch) }
     }
 
     func finish(_ error: (any Error)?) {
