@@ -36,6 +36,10 @@ final class SyncService: Service, Sendable {
             self.notifier.stopping()
             Task { await self.wakeup.wake() }
         }
+        if Task.isCancelled {
+            // The group cancels us when sync.shutdown_timeout runs out (it does not throw).
+            logger.warning("shutdown timeout reached; in-flight requests were cancelled and stay queued")
+        }
         logger.notice("stopped; anything not yet delivered stays queued for the next start")
     }
 

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import UserSyncCore
+@testable import UserSyncDaemon
+@testable import UserSyncEngine
+
+@Suite("STATUS= line")
+struct StatusLineTests {
+    let date = Date(timeIntervalSince1970: 1_790_000_000)
+
+    var clock: String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return formatter.string(from: date)
+    }
+
+    func report(pushed: [ProviderID: Int] = [:], rejected: Int = 0, queues: [ProviderID: Int] = [.performchat: 0, .commbox: 0]) -> CycleReport {
+        var summary = PlanSummary()
+        if rejected > 0 { summary.rejectedByReason = ["invalid_email": rejected] }
+        var report = CycleReport(dryRun: false, plan: PlanReport(summary: summary), startedAt: date)
+        for (provider, queued) in queues {
+            var dispatch = DispatchReport(provider: provider)
+            dispatch.pushed = pushed[provider] ?? 0
+            report.dispatch[provider] = dispatch
+            report.queues[provider] = .init(queued: queued)
+        }
+        return report
+    }
+
+    @Test func documentedShapeWithProvidersInConfigOrder() {
+        let line = StatusLine.make(report(pushed: [.performchat: 2, .commbox: 1], rejected: 1), providers: [.performchat, .commbox], pauses: [:], at: date)
+        #expect(line == "last cycle \(clock): 3 pushed, 0 failed, 1 rejected; queue 0; performchat ok; commbox ok")
+    }
+
+    @Test func aPausedProviderShowsTheStatus() {
+        var r = report(queues: [.performchat: 4, .commbox: 0])
+        r.dispatch[.performchat]?.pausedReason = "HTTP 401: Invalid API credentials"
+        #expect(StatusLine.make(r, providers: [.performchat, .commbox], pauses: [:], at: date)
+            == "last cycle \(clock): 0 pushed, 0 failed, 0 rejected; queue 4; performchat paused (401); commbox ok")
+        // A pause recorded in the state counts even when this cycle did not touch the provider.
+        #expect(StatusLine.make(report(), providers: [.performchat, .commbox], pauses: [.commbox: "HTTP 403: Forbidden"], at: date)
+            == "last cycle \(clock): 0 pushed, 0 failed, 0 rejected; queue 0; performchat ok; commbox paused (403)")
+    }
+
+    @Test func aProviderHoldingOffIsBackingOff() {
+        var r = report()
+        r.dispatch[.commbox]?.heldUntil = date.timeIntervalSince1970 + 30
+        r.dispatch[.commbox]?.retrying = 2
+        #expect(StatusLine.make(r, providers: [.performchat, .commbox], pauses: [:], at: date)
+            == "last cycle \(clock): 0 pushed, 2 failed, 0 rejected; queue 0; performchat ok; commbox backing off")
+    }
+
+    @Test func onlyEnabledProvidersAppear() {
+        let line = StatusLine.make(report(queues: [.commbox: 1]), providers: [.commbox], pauses: [:], at: date)
+        #expect(line == "last cycle \(clock): 0 pushed, 0 failed, 0 rejected; queue 1; commbox ok")
+    }
+}
