@@ -9,17 +9,37 @@ public struct JSONParser: ~Copyable {
     private var depth = 0
     /// Members of the objects being parsed, innermost last: an object's dictionary is
     /// created once at its final size instead of growing (and rehashing) member by member.
-    private var members: [(key: String, value: JSONValue)] = []
+    /// Empty between parses.
+    private var members: [(key: String, value: JSONValue)]
     private static let maxDepth = 128
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// Working memory one parse leaves empty for the next: a reader parsing text after text
+    /// (a JSONL file) keeps one and passes it to `parse(_:reusing:)`, saving an allocation
+    /// per text.
+    public struct Scratch {
+        fileprivate var members: [(key: String, value: JSONValue)] = []
+
+        public init() {
+            members.reserveCapacity(16)
+        }
+    }
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, members: consuming [(key: String, value: JSONValue)]) {
         self.bytes = bytes
-        members.reserveCapacity(16)
+        self.members = members
     }
 
     /// Parses exactly one JSON value (surrounding white space allowed).
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes)
+        var scratch = Scratch()
+        return try parse(bytes, reusing: &scratch)
+    }
+
+    /// `parse(_:)` with the working memory of an earlier parse.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, reusing scratch: inout Scratch) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes, members: [])
+        swap(&parser.members, &scratch.members)
+        defer { swap(&parser.members, &scratch.members) }
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -173,15 +193,17 @@ public struct JSONParser: ~Copyable {
         index += 1
         let start = index
         // Fast path: no escapes, plain bytes validated once.
+        var high: UInt8 = 0
         while index < bytes.count {
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                return try Self.decode(slice, at: start)
+                return try Self.decode(slice, ascii: high < 0x80, at: start)
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw JSONParseError(.unexpectedCharacter(c), at: index) }
+            high |= c
             index += 1
         }
         var buffer = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
@@ -191,7 +213,7 @@ public struct JSONParser: ~Copyable {
             case UInt8(ascii: "\""):
                 index += 1
                 return try buffer.withUnsafeBufferPointer { (b) throws(JSONParseError) -> String in
-                    try Self.decode(b, at: start)
+                    try Self.decode(b, ascii: !b.contains { $0 >= 0x80 }, at: start)
                 }
             case UInt8(ascii: "\\"):
                 index += 1
@@ -259,11 +281,9 @@ public struct JSONParser: ~Copyable {
     /// runtime metadata lookup (measured: half the cost of parsing a string). `String(decoding:)`
     /// is specialised; it repairs invalid input, and the repair (always valid UTF-8) equals
     /// the input only when the input was valid, hence the comparison, skipped for ASCII.
-    private static func decode(_ slice: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
-        var high: UInt8 = 0
-        for byte in slice { high |= byte }
+    private static func decode(_ slice: UnsafeBufferPointer<UInt8>, ascii: Bool, at offset: Int) throws(JSONParseError) -> String {
         var string = String(decoding: slice, as: UTF8.self)
-        if high < 0x80 { return string }
+        if ascii { return string }
         let valid = string.withUTF8 { decoded in decoded.elementsEqual(slice) }
         guard valid else { throw JSONParseError(.invalidUTF8, at: offset) }
         return string

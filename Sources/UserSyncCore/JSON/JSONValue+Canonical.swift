@@ -49,11 +49,17 @@ extension JSONValue {
 protocol CanonicalSink {
     mutating func append(_ byte: UInt8)
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>)
+    /// The bytes of a string, escaped (no quotes).
+    mutating func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>)
 }
 
 extension Array: CanonicalSink where Element == UInt8 {
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         append(contentsOf: bytes)
+    }
+
+    mutating func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
+        CanonicalWriter.writeEscaped(bytes, to: &self)
     }
 }
 
@@ -123,29 +129,44 @@ enum CanonicalWriter {
     }
 
     /// Quotes and escapes a UTF-8 string: `"` `\` and control characters, nothing else
-    /// (not `/`, not DEL, not non-ASCII). Runs that need no escaping go out whole.
+    /// (not `/`, not DEL, not non-ASCII).
     static func writeString<Sink: CanonicalSink>(utf8 bytes: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
         out.append(UInt8(ascii: "\""))
+        out.appendEscaped(bytes)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    @inline(__always)
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    /// The escaped bytes of a string: runs that need no escaping go out whole.
+    static func writeEscaped<Sink: CanonicalSink>(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
         var runStart = 0
         for offset in 0..<bytes.count {
             let byte = bytes[offset]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            guard needsEscape(byte) else { continue }
             if runStart < offset { out.append(UnsafeBufferPointer(rebasing: bytes[runStart..<offset])) }
             runStart = offset + 1
-            out.append(0x5C)
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
-            default:
-                writeASCII("u00", to: &out)
-                out.append(hexDigit(byte >> 4))
-                out.append(hexDigit(byte & 0xF))
-            }
+            writeEscape(byte, to: &out)
         }
         if runStart < bytes.count { out.append(UnsafeBufferPointer(rebasing: bytes[runStart...])) }
-        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The escape sequence of a byte `needsEscape` accepts.
+    static func writeEscape<Sink: CanonicalSink>(_ byte: UInt8, to out: inout Sink) {
+        out.append(0x5C)
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        default:
+            writeASCII("u00", to: &out)
+            out.append(hexDigit(byte >> 4))
+            out.append(hexDigit(byte & 0xF))
+        }
     }
 
     @inline(__always)

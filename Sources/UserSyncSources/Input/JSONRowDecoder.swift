@@ -4,8 +4,14 @@ import UserSyncCore
 /// item: a row when it is an object, else an unreadable item saying why.
 enum JSONRowDecoder {
     static func item(_ bytes: UnsafeBufferPointer<UInt8>, at location: SourceLocation) -> SourceItem {
+        var scratch = JSONParser.Scratch()
+        return item(bytes, at: location, reusing: &scratch)
+    }
+
+    /// `item(_:at:)` with the parser's working memory kept from one text to the next.
+    static func item(_ bytes: UnsafeBufferPointer<UInt8>, at location: SourceLocation, reusing scratch: inout JSONParser.Scratch) -> SourceItem {
         do {
-            let value = try JSONParser.parse(bytes)
+            let value = try JSONParser.parse(bytes, reusing: &scratch)
             guard case .object(let columns) = value else {
                 return .unreadable(location, .unparseable("expected a JSON object, got \(phrase(for: value))"))
             }

@@ -37,11 +37,12 @@ public struct JSONLSource: UserSource {
 
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
         let file = try InputFile(path: path)
+        var scratch = JSONParser.Scratch()
         try LineReader.forEachLine(in: file, maxLineBytes: Self.maxLineBytes) { line, number in
             switch line {
             case .bytes(let bytes):
                 if LineReader.isBlank(bytes) { return }
-                try body(JSONRowDecoder.item(bytes, at: SourceLocation(.line, number)))
+                try body(JSONRowDecoder.item(bytes, at: SourceLocation(.line, number), reusing: &scratch))
             case .tooLong:
                 try body(.unreadable(
                     SourceLocation(.line, number),
