@@ -33,9 +33,11 @@ public struct CommBoxProjector: ProviderProjector {
         if let last { data["LastName"] = .string(last) }
         if let email = record.email { data["Email"] = .string(email) }
         if let phone = record.phone { data["Phone1"] = .string(phone) }
-        for (field, value) in data {
-            guard let limit = Self.limits[field], case .string(let text) = value else { continue }
-            let length = text.unicodeScalars.count
+        // A fixed order, so that the same record always names the same field.
+        for field in ["UniqueId", "FirstName", "LastName", "Email", "Phone1"] {
+            guard let limit = Self.limits[field], case .string(let text)? = data[field] else { continue }
+            // CommBox is a .NET service: its lengths are UTF-16 code units.
+            let length = text.utf16.count
             if length > limit {
                 return .failure(.fieldTooLong(field: field, length: length, limit: limit, provider: "CommBox"))
             }
@@ -164,16 +166,16 @@ extension CommBoxProjector {
         return (UnsafeBufferPointer(rebasing: name[start..<cut]), rest < end ? UnsafeBufferPointer(rebasing: name[rest..<end]) : nil)
     }
 
-    /// The limit counts Unicode scalars, which are never more than the UTF-8 bytes.
+    /// The limit counts UTF-16 code units, which are never more than the UTF-8 bytes.
     private static func fits(_ text: String?, _ limit: Int) -> Bool {
         guard let text, text.utf8.count > limit else { return true }
-        return text.unicodeScalars.count <= limit
+        return text.utf16.count <= limit
     }
 
     private static func fits(_ bytes: UnsafeBufferPointer<UInt8>?, _ limit: Int) -> Bool {
         guard let bytes, bytes.count > limit else { return true }
-        // Scalars of valid UTF-8: the bytes that are not continuation bytes.
-        return bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } <= limit
+        // UTF-16 units of valid UTF-8: one per lead byte, two for a 4-byte sequence.
+        return bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : ($1 >= 0xF0 ? 2 : 1)) } <= limit
     }
 
     private static func withUTF8<R>(_ text: String?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
