@@ -81,7 +81,7 @@ public actor Dispatcher {
                     unknown.append(item)
                 }
             }
-            /// Failed lookups.
+            // Failed lookups.
             var outcomes: [(OutboxItem, String?, ProviderResponse)] = []
             if !unknown.isEmpty {
                 let resolved = await runtime.adapter.resolveIDs(for: unknown.map(\.record))
@@ -101,7 +101,17 @@ public actor Dispatcher {
                 }
             }
             var pushedBack = false
+            // A lookup that failed with 429/5xx/network is one request, often answering for
+            // many users (a list page), and the adapters send no more lookups after one: only
+            // the first such user is charged an attempt. The others were never tried; they wait
+            // for the provider's shared hold (deferred below) with their attempts untouched, so
+            // a user far down the queue is not dead-lettered for lookups it never had.
+            var chargedLookupFailure = false
             for (item, providerUserID, response) in outcomes {
+                if case .retryLater = response {
+                    if chargedLookupFailure { continue }
+                    chargedLookupFailure = true
+                }
                 pushedBack = try apply(response, to: item, providerUserID: providerUserID, now: clock(), report: &report) || pushedBack
             }
             // A lookup that was throttled (429, Retry-After) holds the pushes back too.
