@@ -73,7 +73,7 @@ public final class SyncEngine: Sendable {
         let started = Date()
         var reconciled = ReconcileRunner.Report()
         if config.sync.direction.pulls && !stop.isSet {
-            let candidates = try await PullRunner(runtimes: runtimes, store: store, config: config, logger: logger).pullDue()
+            let candidates = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
             if !candidates.isEmpty {
                 reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
                     .run(candidates, source: try overlaySource())

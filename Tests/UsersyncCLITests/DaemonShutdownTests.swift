@@ -122,7 +122,7 @@ struct DaemonShutdownTests {
 
     @Test(
         .timeLimit(.minutes(2)),
-        .disabled("bug: Dispatcher treats requests cancelled by the shutdown as failed attempts (\"delivery failed, will retry\" reason=cancelled, attempt+1) and grows the shared backoff with each, so after a restart those users wait up to retry.max_delay (5 min by default)"))
+        )
     func workCutShortByAStopIsDueAtTheNextStart() async throws {
         try await DaemonHarness.with { h in
             // Given default retry settings and a stop that cuts the first dispatch short

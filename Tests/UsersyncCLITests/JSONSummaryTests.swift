@@ -32,7 +32,7 @@ struct JSONSummaryTests {
     }
 
     @Test("--json: per-provider delivery counts",
-          .disabled("bug: CycleReport.json builds `providers` from the plan only, so a cycle that skipped planning (source unchanged) reports `\"providers\": {}`: no pushed/retrying/queued/dead_letters per provider"))
+          )
     func json() async throws {
         try await SyncScenario.with { s in
             let run = try await retryRun(s, json: true)

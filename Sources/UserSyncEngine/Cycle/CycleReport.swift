@@ -41,7 +41,9 @@ public struct CycleReport: Sendable {
     public var json: JSONValue {
         var changes: [String: JSONValue] = [:]
         var providers: [String: JSONValue] = [:]
-        for (provider, counts) in plan.summary.providers {
+        // Every provider the cycle touched, also when planning was skipped (source unchanged).
+        for provider in Set(plan.summary.providers.keys).union(dispatch.keys).union(queues.keys) {
+            let counts = plan.summary.providers[provider] ?? PlanSummary.ProviderCounts()
             changes[provider.rawValue] = JSONValue(counts.total)
             var entry: [String: JSONValue] = [
                 "created": JSONValue(counts.created), "updated": JSONValue(counts.updated), "removed": JSONValue(counts.removed),

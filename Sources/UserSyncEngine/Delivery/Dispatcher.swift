@@ -108,6 +108,7 @@ public actor Dispatcher {
             // a user far down the queue is not dead-lettered for lookups it never had.
             var chargedLookupFailure = false
             for (item, providerUserID, response) in outcomes {
+                if Self.isCancelled(response) && (stop.isSet || Task.isCancelled) { continue }
                 if case .retryLater = response {
                     if chargedLookupFailure { continue }
                     chargedLookupFailure = true
@@ -115,8 +116,11 @@ public actor Dispatcher {
                 pushedBack = try apply(response, to: item, providerUserID: providerUserID, now: clock(), report: &report) || pushedBack
             }
             // A lookup that was throttled (429, Retry-After) holds the pushes back too.
-            if pause == nil && !outcomes.contains(where: { Self.isThrottle($0.2) }) {
-                pushedBack = try await push(ready, concurrency: probing ? 1 : runtime.concurrency, stop: stop, clock: clock, report: &report) || pushedBack
+            // A probe is the one request a paused provider gets: it must go out.
+            if (pause == nil || probing) && !outcomes.contains(where: { Self.isThrottle($0.2) }) {
+                pushedBack = try await push(
+                    ready, concurrency: probing ? 1 : runtime.concurrency, stop: stop, progress: progress, clock: clock, report: &report)
+                    || pushedBack
             }
             if pause != nil {
                 report.pausedReason = pause?.reason
@@ -137,7 +141,8 @@ public actor Dispatcher {
     /// so that a crash repeats at most the requests in flight. Returns true when the provider
     /// pushed back.
     private func push(
-        _ ready: [(OutboxItem, String)], concurrency: Int, stop: StopSignal, clock: @Sendable () -> Double, report: inout DispatchReport
+        _ ready: [(OutboxItem, String)], concurrency: Int, stop: StopSignal, progress: @Sendable () -> Void,
+        clock: @Sendable () -> Double, report: inout DispatchReport
     ) async throws -> Bool {
         let adapter = runtime.adapter
         let store = self.store
@@ -157,7 +162,15 @@ public actor Dispatcher {
             }
             for _ in 0..<max(1, concurrency) { startNext() }
             while let (item, providerUserID, response) = try await group.next() {
-                if case .authentication = response { halted = true }
+                progress()
+                // Requests cut short by a stop or by the refusal below were never answered:
+                // they stay due, with no attempt counted.
+                if Self.isCancelled(response) && (halted || stop.isSet || Task.isCancelled) { continue }
+                if case .authentication = response, !halted {
+                    halted = true
+                    // Requests still waiting for the rate limiter would be more failed logins.
+                    group.cancelAll()
+                }
                 if Self.isThrottle(response) { halted = true }
                 pushedBack = try apply(response, to: item, providerUserID: providerUserID, now: clock(), report: &report) || pushedBack
                 startNext()
@@ -165,6 +178,25 @@ public actor Dispatcher {
             return pushedBack
         }
     }
+
+    static func isCancelled(_ response: ProviderResponse) -> Bool {
+        if case .retryLater(nil, nil, "cancelled") = response { return true }
+        return false
+    }
+
+    /// A refused login seen outside a push (a pull): pause exactly as a push's 401 would.
+    public func pauseAfterRefusal(_ response: ProviderResponse, now: Double = StateStore.now()) throws {
+        guard case .authentication(let status, let message) = response else { return }
+        let probeInterval = Self.seconds(runtime.authProbeInterval)
+        let reason = "HTTP \(status): \(message)"
+        pause = ProviderPause(reason: reason, since: pause?.since ?? now, nextProbeAt: now + probeInterval)
+        try store.setProviderPause(provider: provider, pause)
+        logger.error("credentials refused: provider paused, fix the secret and reload", metadata: [
+            "provider": "\(provider)", "status": "\(status)", "reason": "\(reason)", "next_probe_in_s": "\(Int(probeInterval))",
+        ])
+    }
+
+    public var isPaused: Bool { pause != nil }
 
     /// A 429, or any answer carrying a Retry-After: the provider as a whole asks for a pause.
     static func isThrottle(_ response: ProviderResponse) -> Bool {

@@ -10,6 +10,7 @@ import UserSyncStore
 /// pushes (the adapter's HTTP door is shared).
 struct PullRunner {
     let runtimes: [ProviderRuntime]
+    let dispatchers: [Dispatcher]
     let store: StateStore
     let config: UserSyncConfiguration
     let logger: Logger
@@ -24,7 +25,7 @@ struct PullRunner {
             else { continue }
             let last = try store.meta("pulled_at.\(provider)").flatMap(Double.init) ?? 0
             guard now - last >= interval else { continue }
-            if try store.providerPauses()[provider] != nil { continue }
+            if let dispatcher = dispatchers.first(where: { $0.provider == provider }), await dispatcher.isPaused { continue }
             let cursorKey = "pull_cursor.\(provider)"
             let budget = provider == .commbox ? (config.providers.commBox?.pullBudget ?? 0) : Int.max
             guard budget > 0 else { continue }
@@ -32,7 +33,12 @@ struct PullRunner {
             var offered = try store.mappedUsers(provider: provider, after: previousCursor, limit: min(budget, 10_000))
             if offered.isEmpty { offered = try store.mappedUsers(provider: provider, after: nil, limit: min(budget, 10_000)) }
             let result = await adapter.pull(mapped: offered.map { MappedUser(externalID: $0.externalID, providerUserID: $0.providerUserID) }, budget: budget)
-            if let failure = result.failure {
+            if let failure = result.failure, case .authentication = failure,
+                let dispatcher = dispatchers.first(where: { $0.provider == provider }) {
+                // The credentials were refused: the provider pauses now, so this cycle's pushes
+                // add no second failed login.
+                try await dispatcher.pauseAfterRefusal(failure, now: now)
+            } else if let failure = result.failure {
                 logger.warning("pull stopped early", metadata: ["provider": "\(provider)", "status": "\(failure.status.map(String.init) ?? "-")", "reason": "\(failure.message)"])
             }
             // The rotation goes on after the last user covered (past the end, the next pull

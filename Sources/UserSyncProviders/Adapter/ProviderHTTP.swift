@@ -71,9 +71,11 @@ public struct ProviderHTTP: Sendable {
                 "status": "\(result.status)", "duration_ms": "\(Self.milliseconds(since: started))",
             ])
             return .success(result)
-        } catch is CancellationError {
-            return .failure(ProviderFailure(response: .retryLater(status: nil, retryAfter: nil, message: "cancelled")))
         } catch {
+            // A request cut short by our own stop is not the provider's failure.
+            if error is CancellationError || Task.isCancelled {
+                return .failure(ProviderFailure(response: .retryLater(status: nil, retryAfter: nil, message: "cancelled")))
+            }
             let message = Self.describe(error)
             Counter(label: "usersync_http_requests_total", dimensions: [("provider", provider.rawValue), ("status", "error")]).increment()
             logger.debug("provider request failed", metadata: [
