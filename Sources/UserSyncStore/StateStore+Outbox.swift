@@ -187,3 +187,15 @@ extension StateStore {
             lastError: row["last_error"], enqueuedAt: row["enqueued_at"])
     }
 }
+
+extension StateStore {
+    /// An item that waits because its provider pushed back on another item's request: its
+    /// schedule and last word are updated (so `queue list` says why), no attempt is counted.
+    public func noteWaiting(_ item: OutboxItem, status: Int?, message: String, notBefore: Double, now: Double = StateStore.now()) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET not_before = max(not_before, ?), last_status = ?, last_error = ?, updated_at = ? WHERE id = ?",
+                arguments: [notBefore, status, message, now, item.id])
+        }
+    }
+}

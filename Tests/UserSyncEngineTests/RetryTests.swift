@@ -45,8 +45,12 @@ struct RetryTests {
         try await withEngineFixture { f in
             try f.seedCommBox(Self.users)
             try f.writeSource(Self.users)
-            f.sandbox.setFaults(SandboxFaults(failureRate: 1, failureStatus: 503), for: .commBox)
             let engine = try f.engine(EngineOptions(performChat: false, maxAttempts: 2))
+            // Ids are learned first: a failed lookup charges only the first user it answers
+            // for, while every failed push is charged to its own user.
+            _ = try await engine.runCycle()
+            f.sandbox.setFaults(SandboxFaults(failureRate: 1, failureStatus: 503), for: .commBox)
+            try f.writeSource((1...5).map { SourceUser.numbered($0, version: 2) })
             let first = try await engine.runCycle()
             #expect(first.dispatch[.commbox]?.retrying == 5)
             #expect(first.exitCode == SyncExitStatus.retryPending)
@@ -67,8 +71,8 @@ struct RetryTests {
 
             // A new change in the source gives the user a fresh chance.
             f.sandbox.setFaults(.none, for: .commBox)
-            var changed = Self.users
-            changed[0] = SourceUser.numbered(1, version: 2)
+            var changed = (1...5).map { SourceUser.numbered($0, version: 2) }
+            changed[0] = SourceUser.numbered(1, version: 3)
             try f.writeSource(changed)
             let third = try await engine.runCycle()
             #expect(third.dispatch[.commbox]?.pushed == 1)

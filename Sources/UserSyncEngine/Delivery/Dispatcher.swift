@@ -107,13 +107,21 @@ public actor Dispatcher {
             // for the provider's shared hold (deferred below) with their attempts untouched, so
             // a user far down the queue is not dead-lettered for lookups it never had.
             var chargedLookupFailure = false
+            var untried: [(OutboxItem, ProviderResponse)] = []
             for (item, providerUserID, response) in outcomes {
                 if Self.isCancelled(response) && (stop.isSet || Task.isCancelled) { continue }
                 if case .retryLater = response {
-                    if chargedLookupFailure { continue }
+                    if chargedLookupFailure {
+                        untried.append((item, response))
+                        continue
+                    }
                     chargedLookupFailure = true
                 }
                 pushedBack = try apply(response, to: item, providerUserID: providerUserID, now: clock(), report: &report) || pushedBack
+            }
+            for (item, response) in untried {
+                try store.noteWaiting(item, status: response.status, message: response.message, notBefore: max(holdUntil, clock()))
+                report.retrying += 1
             }
             // A lookup that was throttled (429, Retry-After) holds the pushes back too.
             // A probe is the one request a paused provider gets: it must go out.
