@@ -155,12 +155,13 @@ struct PerformChatEmulatorTests {
 
     @Test("a short configured lockout window also expires in real time")
     func configurableLockoutWindow() async throws {
-        let configuration = SandboxConfiguration(authFailureLimit: 2, authFailureWindowSeconds: 0.3)
+        // Wide enough that a loaded CI machine still reaches the check inside the window.
+        let configuration = SandboxConfiguration(authFailureLimit: 2, authFailureWindowSeconds: 3)
         try await withSandbox(configuration) { h in
             _ = try await h.performChat(.GET, "/customer-users", ["keySecret": "wrong"])
             _ = try await h.performChat(.GET, "/customer-users", ["keySecret": "wrong"])
             #expect(try await h.performChat(.GET, "/customer-users").status == 429)
-            try await Task.sleep(for: .milliseconds(400))
+            try await Task.sleep(for: .milliseconds(3200))
             #expect(try await h.performChat(.GET, "/customer-users").status == 200)
         }
     }
