@@ -5,9 +5,9 @@ public enum DocumentDiff {
         let before = old?.objectValue ?? [:]
         let after = new?.objectValue ?? [:]
         var fields: [String] = []
-        for key in Set(before.keys).union(after.keys).sorted() where before[key] != after[key] {
+        for key in Set(before.keys).union(after.keys).sorted() where differ(before[key], after[key]) {
             if case .object(let a)? = before[key], case .object(let b)? = after[key] {
-                for inner in Set(a.keys).union(b.keys).sorted() where a[inner] != b[inner] {
+                for inner in Set(a.keys).union(b.keys).sorted() where differ(a[inner], b[inner]) {
                     fields.append("\(key).\(inner)")
                 }
             } else if before[key] == nil, case .object(let b)? = after[key], !b.isEmpty {
@@ -17,5 +17,11 @@ public enum DocumentDiff {
             }
         }
         return fields
+    }
+
+    /// By canonical bytes, exactly as digests compare: `3` and `3.0` are the same value, and
+    /// two Unicode-equivalent spellings are not.
+    static func differ(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
+        a.map { Array($0.canonicalText.utf8) } != b.map { Array($0.canonicalText.utf8) }
     }
 }
