@@ -91,10 +91,9 @@ public final class SyncEngine: Sendable {
         }
         for dispatcher in dispatchers {
             let provider = dispatcher.provider
-            report.queues[provider] = CycleReport.ProviderState(
-                queued: try store.outboxCount(provider: provider),
-                parked: try store.outboxCount(provider: provider, state: .parked),
-                deadLetters: try store.deadLetters(provider: provider).count)
+            // One read; counts, not rows (there may be far more than a page of dead letters).
+            let stats = try store.queueStats(provider: provider)
+            report.queues[provider] = CycleReport.ProviderState(queued: stats.queued, parked: stats.parked, deadLetters: stats.deadLetters)
         }
         report.durationSeconds = Date().timeIntervalSince(started)
         try store.recordRun(

@@ -148,11 +148,12 @@ extension StateStore {
         }
     }
 
-    public func outboxItems(provider: ProviderID? = nil, limit: Int = 1000) throws(StoreError) -> [OutboxItem] {
+    public func outboxItems(provider: ProviderID? = nil, externalID: String? = nil, limit: Int = 1000) throws(StoreError) -> [OutboxItem] {
         try read { db in
-            var sql = "SELECT * FROM outbox"
+            var sql = "SELECT * FROM outbox WHERE 1"
             var arguments: StatementArguments = []
-            if let provider { sql += " WHERE provider = ?"; arguments += [provider.rawValue] }
+            if let provider { sql += " AND provider = ?"; arguments += [provider.rawValue] }
+            if let externalID { sql += " AND external_id = ?"; arguments += [externalID] }
             sql += " ORDER BY id LIMIT ?"
             arguments += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.outboxItem)

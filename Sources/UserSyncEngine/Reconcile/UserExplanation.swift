@@ -43,7 +43,7 @@ public struct UserExplanation: Sendable {
         }
         return UserExplanation(
             externalID: externalID, local: local, rows: rows,
-            queued: try store.outboxItems().filter { $0.externalID == externalID },
+            queued: try store.outboxItems(externalID: externalID),
             conflicts: try store.conflicts(openOnly: false, externalID: externalID),
             lastRule: try store.lastRule(externalID: externalID)?.rule)
     }
