@@ -93,7 +93,8 @@ public final class SyncEngine: Sendable {
             let provider = dispatcher.provider
             // One read; counts, not rows (there may be far more than a page of dead letters).
             let stats = try store.queueStats(provider: provider)
-            report.queues[provider] = CycleReport.ProviderState(queued: stats.queued, parked: stats.parked, deadLetters: stats.deadLetters)
+            report.queues[provider] = CycleReport.ProviderState(
+                queued: stats.queued, parked: stats.parked, heldForIdentity: stats.heldForIdentity, deadLetters: stats.deadLetters)
         }
         report.durationSeconds = Date().timeIntervalSince(started)
         try store.recordRun(
@@ -138,10 +139,15 @@ public final class SyncEngine: Sendable {
             meta["changes"] = "\(s.changes)"
             meta["rejected"] = "\(s.rejected)"
             meta["plan_ms"] = "\(Int(report.plan.durationSeconds * 1000))"
+            for (provider, counts) in s.providers where counts.refused > 0 { meta["refused_\(provider)"] = "\(counts.refused)" }
+            if !s.sharedEmails.isEmpty { meta["shared_email_groups"] = "\(s.sharedEmails.count)" }
         }
         if report.remoteChanges > 0 || report.conflicts > 0 {
             meta["remote_changes"] = "\(report.remoteChanges)"
             meta["conflicts"] = "\(report.conflicts)"
+        }
+        for (provider, state) in report.queues where state.heldForIdentity > 0 {
+            meta["held_identity_\(provider)"] = "\(state.heldForIdentity)"
         }
         for (provider, dispatch) in report.dispatch where dispatch.pausedReason != nil {
             meta["paused_\(provider)"] = "\(dispatch.pausedReason!)"
@@ -161,6 +167,9 @@ public final class SyncEngine: Sendable {
         let report = try runner.run(snapshot: store) { batch, retracted in
             try store.enqueue(batch, retracting: retracted)
         }
+        // Who shares an e-mail may have changed with the source: held identities are checked again.
+        try store.replaceSharedEmails(report.summary.sharedEmails)
+        try store.recheckIdentityHolds()
         try store.dropAccepted(overlay.finishedChanges)
         // Only a plan that reached the outbox may mark the source as seen.
         try store.setSourceFingerprint(key)

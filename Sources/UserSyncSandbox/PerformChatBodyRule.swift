@@ -3,6 +3,9 @@
 struct PerformChatBodyRule: Sendable {
     enum Kind: Sendable {
         case string
+        /// A string that is an e-mail address (class-validator's `IsEmail`): `""` is refused,
+        /// which is why an e-mail cannot be cleared at perform.chat.
+        case email
         case object
         case numberOrString
     }
@@ -24,6 +27,8 @@ struct PerformChatBodyRule: Sendable {
                 continue
             }
             switch (kind, value) {
+            case (.email, .string(let text)):
+                if !Self.isEmail(text) { return "\(name) must be an email" }
             case (.string, .string), (.object, .object), (.numberOrString, .string),
                 (.numberOrString, .int), (.numberOrString, .double):
                 continue
@@ -34,9 +39,18 @@ struct PerformChatBodyRule: Sendable {
         return nil
     }
 
+    /// One `@` between a non-empty local part and a dotted domain, no spaces.
+    static func isEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !text.contains(" ") else { return false }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
+    }
+
     private static func message(_ name: String, _ kind: Kind) -> String {
         switch kind {
         case .string: return "\(name) must be a string"
+        case .email: return "\(name) must be an email"
         case .object: return "\(name) must be an object"
         case .numberOrString: return "\(name) must be a number or a string"
         }
@@ -50,7 +64,7 @@ extension PerformChatEmulator {
                      ("external_id", .string)],
             required: []),
         "PUT /customer-users/:id": PerformChatBodyRule(
-            fields: [("keyId", .string), ("keySecret", .string), ("name", .string), ("email", .string),
+            fields: [("keyId", .string), ("keySecret", .string), ("name", .string), ("email", .email),
                      ("metadata", .object)],
             required: []),
         "POST /auth/token": PerformChatBodyRule(

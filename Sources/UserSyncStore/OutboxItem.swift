@@ -10,6 +10,10 @@ public struct OutboxItem: Sendable, Hashable {
         case parked
         /// A conflict under `conflict_policy: manual` holds it until an operator resolves it.
         case held
+        /// The provider's profile for this user cannot be told apart from someone else's (an
+        /// e-mail shared in the source, a profile found by e-mail that carries another
+        /// external id): nothing is sent until the source changes (`last_error` says why).
+        case heldForIdentity = "identity"
     }
 
     public let id: Int64

@@ -104,6 +104,22 @@ enum StateMigrations {
                 ALTER TABLE merge_base ADD COLUMN last_rule TEXT;
                 """)
         }
+        migrator.registerMigration("v3: one profile per user, held identities, clears") { db in
+            // A provider profile is bound to at most one external id, by the schema. Bindings
+            // that broke the rule before it was enforced are dropped, all of them: each user
+            // is looked up again, and held if the profile is still claimed twice.
+            try db.execute(sql: """
+                DELETE FROM id_map WHERE (provider, provider_user_id) IN
+                    (SELECT provider, provider_user_id FROM id_map GROUP BY provider, provider_user_id HAVING count(*) > 1);
+                CREATE UNIQUE INDEX id_map_one_user_per_profile ON id_map (provider, provider_user_id);
+                ALTER TABLE remote_state ADD COLUMN last_request INTEGER;
+                ALTER TABLE remote_state ADD COLUMN request_repeats INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE shared_email (
+                    external_id TEXT PRIMARY KEY NOT NULL,
+                    others      TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

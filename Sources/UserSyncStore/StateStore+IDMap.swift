@@ -11,13 +11,23 @@ extension StateStore {
         }
     }
 
-    /// Stores many learned ids at once (a paged id-mapping pass fills thousands).
-    public func storeIDMappings(provider: ProviderID, _ mappings: [(externalID: String, providerUserID: String)], now: Double = StateStore.now()) throws(StoreError) {
-        guard !mappings.isEmpty else { return }
-        try write { db in
+    /// Stores learned provider ids (a paged id-mapping pass fills thousands at once), one profile to one user: a binding whose
+    /// profile is already bound to another external id is refused (and returned), never
+    /// made. The schema enforces the same rule (`id_map_one_user_per_profile`).
+    @discardableResult
+    public func storeIDMappings(provider: ProviderID, _ mappings: [(externalID: String, providerUserID: String)], now: Double = StateStore.now()) throws(StoreError) -> [RefusedBinding] {
+        guard !mappings.isEmpty else { return [] }
+        return try write { db in
+            let owner = try db.cachedStatement(sql: "SELECT external_id FROM id_map WHERE provider = ? AND provider_user_id = ?")
+            var refused: [RefusedBinding] = []
             for mapping in mappings {
+                if let bound = try String.fetchOne(owner, arguments: [provider.rawValue, mapping.providerUserID]), bound != mapping.externalID {
+                    refused.append(RefusedBinding(externalID: mapping.externalID, providerUserID: mapping.providerUserID, boundTo: bound))
+                    continue
+                }
                 try Self.upsertIDMapping(db, provider: provider, externalID: mapping.externalID, providerUserID: mapping.providerUserID, now: now)
             }
+            return refused
         }
     }
 

@@ -44,7 +44,7 @@ extension StateStore {
     public func dueItems(provider: ProviderID, now: Double = StateStore.now(), limit: Int = 500) throws(StoreError) -> [OutboxItem] {
         try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE provider = ? AND state != 'held' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+                db, sql: "SELECT * FROM outbox WHERE provider = ? AND state NOT IN ('held', 'identity') AND not_before <= ? ORDER BY not_before, id LIMIT ?",
                 arguments: [provider.rawValue, now, limit]
             ).map(Self.outboxItem)
         }
@@ -53,23 +53,40 @@ extension StateStore {
     /// The earliest time any item of this provider becomes due (nil when its queue is empty).
     public func nextDueTime(provider: ProviderID) throws(StoreError) -> Double? {
         try read { db in
-            try Double.fetchOne(db, sql: "SELECT min(not_before) FROM outbox WHERE provider = ? AND state != 'held'", arguments: [provider.rawValue])
+            try Double.fetchOne(db, sql: "SELECT min(not_before) FROM outbox WHERE provider = ? AND state NOT IN ('held', 'identity')", arguments: [provider.rawValue])
         }
     }
 
     /// After a 2xx: in one transaction, record what the provider now holds and remove the
     /// outbox row — unless a newer change replaced it while the request was in flight, in
     /// which case the row stays for the next dispatch.
-    public func acknowledge(_ item: OutboxItem, providerUserID: String?, confirmed: JSONValue? = nil, now: Double = StateStore.now()) throws(StoreError) {
+    ///
+    /// - Parameters:
+    ///   - confirmed: what the provider holds now, by its API's rules (default: the item's
+    ///     document). The digest recorded stays the item's: the provider holds what pushing
+    ///     that document leaves there, so the planner has nothing more to send.
+    ///   - request: the key of the request sent (nil: nothing was sent): the body and what the
+    ///     provider held before it. The same key again counts as a repeat (`request_repeats`).
+    public func acknowledge(
+        _ item: OutboxItem, providerUserID: String?, confirmed: JSONValue? = nil, request: DocumentDigest? = nil, now: Double = StateStore.now()
+    ) throws(StoreError) {
         try write { db in
             let document = confirmed ?? item.document
             try db.execute(sql: """
-                INSERT INTO remote_state (provider, external_id, provider_user_id, document, digest, confirmed_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO remote_state (provider, external_id, provider_user_id, document, digest, confirmed_at, last_request)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (provider, external_id) DO UPDATE SET
                     provider_user_id = excluded.provider_user_id, document = excluded.document,
-                    digest = excluded.digest, confirmed_at = excluded.confirmed_at
-                """, arguments: [item.provider.rawValue, item.externalID, providerUserID, Self.encode(document), item.digest.storageValue, now])
+                    digest = excluded.digest, confirmed_at = excluded.confirmed_at,
+                    last_request = coalesce(excluded.last_request, remote_state.last_request),
+                    request_repeats = CASE
+                        WHEN excluded.last_request IS NULL THEN remote_state.request_repeats
+                        WHEN excluded.last_request = remote_state.last_request THEN remote_state.request_repeats + 1
+                        ELSE 0 END
+                """, arguments: [
+                    item.provider.rawValue, item.externalID, providerUserID, Self.encode(document), item.digest.storageValue, now,
+                    request?.storageValue,
+                ])
             if let providerUserID {
                 try Self.upsertIDMapping(db, provider: item.provider, externalID: item.externalID, providerUserID: providerUserID, now: now)
             }

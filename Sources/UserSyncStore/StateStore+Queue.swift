@@ -62,6 +62,10 @@ extension StateStore {
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM outbox WHERE provider = ? AND external_id = ?", arguments: [provider, externalID]) == true {
             return .superseded
         }
+        // An operator's retry is a fresh start: a request stopped as a repeat may go once more.
+        try db.execute(
+            sql: "UPDATE remote_state SET last_request = NULL, request_repeats = 0 WHERE provider = ? AND external_id = ?",
+            arguments: [provider, externalID])
         try db.execute(sql: """
             INSERT INTO outbox (id, provider, external_id, kind, document, digest, record, state, attempts, not_before, enqueued_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)

@@ -26,7 +26,12 @@ extension StateStore {
     // MARK: what a provider holds, as read by a pull
 
     /// Records what a provider holds after a pull was reconciled: the new merge base for it.
-    public func recordRemote(provider: ProviderID, externalID: String, providerUserID: String, document: JSONValue, now: Double = StateStore.now()) throws(StoreError) {
+    /// - Parameter digest: the digest of the desired document whose push would leave the
+    ///   provider as it is (default: the document's own), for the planner to compare with.
+    public func recordRemote(
+        provider: ProviderID, externalID: String, providerUserID: String, document: JSONValue, digest: DocumentDigest? = nil,
+        now: Double = StateStore.now()
+    ) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO remote_state (provider, external_id, provider_user_id, document, digest, confirmed_at)
@@ -34,7 +39,9 @@ extension StateStore {
                 ON CONFLICT (provider, external_id) DO UPDATE SET
                     provider_user_id = excluded.provider_user_id, document = excluded.document,
                     digest = excluded.digest, confirmed_at = excluded.confirmed_at
-                """, arguments: [provider.rawValue, externalID, providerUserID, Self.encode(document), document.digest.storageValue, now])
+                """, arguments: [
+                    provider.rawValue, externalID, providerUserID, Self.encode(document), (digest ?? document.digest).storageValue, now,
+                ])
             try Self.upsertIDMapping(db, provider: provider, externalID: externalID, providerUserID: providerUserID, now: now)
         }
     }

@@ -5,6 +5,7 @@ import UserSyncCore
 public struct QueueStats: Sendable, Equatable {
     public var queued = 0
     public var parked = 0
+    public var heldForIdentity = 0
     public var retrying = 0
     public var deadLetters = 0
     public var oldestEnqueuedAt: Double?
@@ -20,12 +21,14 @@ extension StateStore {
             if let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS queued,
                        coalesce(sum(state = 'parked'), 0) AS parked,
+                       coalesce(sum(state = 'identity'), 0) AS identity,
                        coalesce(sum(attempts > 0 AND state = 'pending'), 0) AS retrying,
                        min(enqueued_at) AS oldest
                 FROM outbox WHERE provider = ?
                 """, arguments: [p]) {
                 stats.queued = row["queued"]
                 stats.parked = row["parked"]
+                stats.heldForIdentity = row["identity"]
                 stats.retrying = row["retrying"]
                 stats.oldestEnqueuedAt = row["oldest"]
             }

@@ -36,7 +36,7 @@ struct QueueCommand: AsyncParsableCommand {
             } else {
                 rows = try store.outboxItems(provider: provider, limit: 100_000).map { i in
                     ["id": .number("\(i.id)"), "provider": .string(i.provider.rawValue), "external_id": .string(i.externalID),
-                     "state": .string(i.state == .parked ? "awaiting_creation" : "pending"),
+                     "state": .string(QueueCommand.stateName(i.state)),
                      "attempts": .number("\(i.attempts)"), "next_attempt": .string(QueueCommand.time(i.notBefore)),
                      "last_status": i.lastStatus.map { .number("\($0)") } ?? .null,
                      "last_message": i.lastError.map(JSONValue.string) ?? .null]
@@ -118,6 +118,16 @@ struct QueueCommand: AsyncParsableCommand {
             throw ValidationError("unknown or disabled provider \"\(name)\"; enabled: \(known.joined(separator: ", "))")
         }
         return ProviderID(name)
+    }
+
+    /// The state as `queue list` names it.
+    static func stateName(_ state: OutboxItem.State) -> String {
+        switch state {
+        case .pending: return "pending"
+        case .parked: return "awaiting_creation"
+        case .held: return "held_conflict"
+        case .heldForIdentity: return "held_identity"
+        }
     }
 
     static func time(_ seconds: Double) -> String {

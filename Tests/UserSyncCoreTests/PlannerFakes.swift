@@ -35,6 +35,7 @@ extension ProviderID {
     static let alpha: ProviderID = "alpha"
     static let beta: ProviderID = "beta"
     static let strict: ProviderID = "strict"
+    static let strict2: ProviderID = "strict2"
 }
 
 extension FakeProjector {
@@ -44,6 +45,8 @@ extension FakeProjector {
     static let beta = FakeProjector(provider: .beta, fields: [.email, .phone])
     /// Name and e-mail, with a ten-character name limit.
     static let strict = FakeProjector(provider: .strict, fields: [.name, .email], nameLimit: 10)
+    /// Another provider with the same limit.
+    static let strict2 = FakeProjector(provider: .strict2, fields: [.name, .email], nameLimit: 10)
 }
 
 /// A `PlanEvent` reduced to what a golden scenario states about it.
@@ -53,6 +56,8 @@ enum GoldenEvent: Hashable, Sendable, CustomStringConvertible {
     case remove(ProviderID, String)
     case retract(String)
     case rejected(String?, code: String, at: SourceLocation)
+    /// Refused by one provider only.
+    case refused(ProviderID, String?, code: String, at: SourceLocation)
 
     init(_ event: PlanEvent) {
         switch event {
@@ -63,7 +68,12 @@ enum GoldenEvent: Hashable, Sendable, CustomStringConvertible {
             case .remove: self = .remove(change.provider, change.externalID)
             }
         case .retract(let id): self = .retract(id)
-        case .rejected(let rejection): self = .rejected(rejection.externalID, code: rejection.reason.code, at: rejection.location)
+        case .rejected(let rejection):
+            if let provider = rejection.provider {
+                self = .refused(provider, rejection.externalID, code: rejection.reason.code, at: rejection.location)
+            } else {
+                self = .rejected(rejection.externalID, code: rejection.reason.code, at: rejection.location)
+            }
         }
     }
 
@@ -74,6 +84,7 @@ enum GoldenEvent: Hashable, Sendable, CustomStringConvertible {
         case .remove(let p, let id): return "remove \(p)/\(id)"
         case .retract(let id): return "retract \(id)"
         case .rejected(let id, let code, let at): return "reject \(id ?? "-") \(code) at \(at)"
+        case .refused(let p, let id, let code, let at): return "\(p) refuses \(id ?? "-") \(code) at \(at)"
         }
     }
 }
@@ -84,7 +95,7 @@ func line(_ number: Int) -> SourceLocation { SourceLocation(.line, number) }
 /// A PlanSummary from its counts; every provider of the plan appears, with zeros if idle.
 func planSummary(
     rows: Int, unchanged: Int = 0, rejected: [String: Int] = [:],
-    _ providers: [ProviderID: (created: Int, updated: Int, removed: Int)]
+    _ providers: [ProviderID: (created: Int, updated: Int, removed: Int)], refused: [ProviderID: [String: Int]] = [:]
 ) -> PlanSummary {
     var summary = PlanSummary()
     summary.rowsRead = rows
@@ -95,6 +106,7 @@ func planSummary(
         c.created = counts.created
         c.updated = counts.updated
         c.removed = counts.removed
+        c.refusedByReason = refused[provider] ?? [:]
         summary.providers[provider] = c
     }
     return summary

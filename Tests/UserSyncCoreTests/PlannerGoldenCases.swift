@@ -187,23 +187,38 @@ extension GoldenCase {
 
         // MARK: Projection failures
         GoldenCase(
-            name: "a projection failure rejects the row for every provider",
+            name: "a projection failure refuses the row for that provider only",
             projectors: [.alpha, .strict],
             source: [row(ada), row(bob)],
             events: [
-                .rejected("ada", code: "field_too_long", at: line(1)),
+                .refused(.strict, "ada", code: "field_too_long", at: line(1)), .create(.alpha, "ada"),
                 .create(.alpha, "bob"), .create(.strict, "bob"),
             ],
-            summary: planSummary(rows: 2, rejected: ["field_too_long": 1], [.alpha: (1, 0, 0), .strict: (1, 0, 0)])),
+            summary: planSummary(
+                rows: 2, [.alpha: (2, 0, 0), .strict: (1, 0, 0)], refused: [.strict: ["field_too_long": 1]])),
+        GoldenCase(
+            name: "a row every provider refuses is a rejected row",
+            projectors: [.strict, .strict2],
+            source: [row(ada), row(bob)],
+            events: [
+                .refused(.strict, "ada", code: "field_too_long", at: line(1)),
+                .refused(.strict2, "ada", code: "field_too_long", at: line(1)),
+                .create(.strict, "bob"), .create(.strict2, "bob"),
+            ],
+            summary: planSummary(
+                rows: 2, rejected: ["field_too_long": 1], [.strict: (1, 0, 0), .strict2: (1, 0, 0)],
+                refused: [.strict: ["field_too_long": 1], .strict2: ["field_too_long": 1]])),
         GoldenCase(
             name: "a projection failure, then a duplicate of it",
             projectors: [.strict],
             source: [row(ada), row(ada, ["name": "Ada"])],
             events: [
-                .rejected("ada", code: "field_too_long", at: line(1)),
+                .refused(.strict, "ada", code: "field_too_long", at: line(1)),
                 .rejected("ada", code: "duplicate_external_id", at: line(2)),
             ],
-            summary: planSummary(rows: 2, rejected: ["field_too_long": 1, "duplicate_external_id": 1], [.strict: (0, 0, 0)])),
+            summary: planSummary(
+                rows: 2, rejected: ["field_too_long": 1, "duplicate_external_id": 1], [.strict: (0, 0, 0)],
+                refused: [.strict: ["field_too_long": 1]])),
 
         // MARK: Removals
         GoldenCase(
@@ -243,11 +258,11 @@ extension GoldenCase {
                 .rejected("ada", code: "duplicate_external_id", at: line(1)),
                 .rejected("ada", code: "duplicate_external_id", at: line(2)),
                 .rejected("bob", code: "invalid_email", at: line(3)),
-                .rejected("cy", code: "field_too_long", at: line(4)),
+                .refused(.strict, "cy", code: "field_too_long", at: line(4)), .update(.alpha, "cy"),
             ],
             summary: planSummary(
-                rows: 4, rejected: ["duplicate_external_id": 2, "invalid_email": 1, "field_too_long": 1],
-                [.alpha: (0, 0, 0), .strict: (0, 0, 0)])),
+                rows: 4, rejected: ["duplicate_external_id": 2, "invalid_email": 1],
+                [.alpha: (0, 1, 0), .strict: (0, 0, 0)], refused: [.strict: ["field_too_long": 1]])),
 
         // MARK: Two providers
         GoldenCase(

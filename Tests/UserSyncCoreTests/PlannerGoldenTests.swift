@@ -57,7 +57,12 @@ struct PlannerGoldenTests {
             if case .rejected = event { return true }
             return false
         }
-        #expect(rejections.count == outcome.summary.rejected)
+        // A refusal counts for its provider; a row every provider refused is a rejected row too.
+        var refusals: [String: Int] = [:]
+        for case .refused(_, let id, _, let at) in outcome.events { refusals["\(id ?? "-")@\(at)", default: 0] += 1 }
+        let refusedByAll = refusals.values.filter { $0 == c.projectors.count }.count
+        #expect(refusals.values.reduce(0, +) == outcome.summary.providers.values.reduce(0) { $0 + $1.refused })
+        #expect(rejections.count + refusedByAll == outcome.summary.rejected)
         #expect(outcome.summary.rowsRead == c.source.count)
     }
 

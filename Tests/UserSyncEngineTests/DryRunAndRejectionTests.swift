@@ -133,22 +133,27 @@ struct DryRunAndRejectionTests {
     static let overlong = SourceUser(
         id: "long", name: String(repeating: "x", count: 101) + " Lastname", email: "long@example.com", metadata: ["plan": "pro"])
 
-    @Test func aRowOverCommBoxsLengthLimitIsRejectedAndCostsNoRequest() async throws {
+    @Test func aRowOverCommBoxsLengthLimitIsRefusedForCommBoxAndStillReachesPerformChat() async throws {
         try await withEngineFixture { f in
             try f.seedPerformChat([Self.overlong])
             try f.seedCommBox([Self.overlong])
             try f.writeSource([Self.overlong])
             let engine = try f.engine()
             let report = try await engine.runCycle()
-            #expect(report.plan.summary.rejectedByReason == ["field_too_long": 1])
-            #expect(report.plan.summary.changes == 0)
+            #expect(report.plan.summary.rejectedByReason.isEmpty)
+            #expect(report.plan.summary.providers[.commbox]?.refusedByReason == ["field_too_long": 1])
+            #expect(report.plan.summary.providers[.commbox]?.total == 0)
+            #expect(report.plan.summary.providers[.performchat]?.total == 1)
             #expect(report.plan.rejectionSamples["field_too_long"]?.first?.externalID == "long")
+            #expect(report.plan.rejectionSamples["field_too_long"]?.first?.provider == .commbox)
             #expect(report.plan.rejectionSamples["field_too_long"]?.first?.reason.message.contains("FirstName") == true)
+            #expect(report.text.contains("1 refused by this provider only (field_too_long 1)"), "\(report.text)")
+            #expect(report.json["providers"]?["commbox"]?["refused_by_reason"]?["field_too_long"] == 1)
             #expect(report.exitCode == SyncExitStatus.ok)
             #expect(try engine.store.outboxCount() == 0)
-            #expect(f.counts.performChat.total == 0)
+            // CommBox: not one request. perform.chat: the user, with its long name.
             #expect(f.counts.commBox.total == 0)
-            #expect(f.sandbox.performChatUser(externalID: "long")?.name == "Stale long")
+            #expect(f.sandbox.performChatUser(externalID: "long")?.name == Self.overlong.name)
         }
     }
 
@@ -161,12 +166,11 @@ struct DryRunAndRejectionTests {
             let options = EngineOptions()
             let engine = try f.engine(options)
             let report = try await engine.runCycle()
-            #expect(report.plan.summary.rejected == 1)
-            #expect(report.pushed == 2)
-            // Exactly what the good user costs (one lookup and one update per provider), nothing for the other.
-            #expect(f.counts.performChat.total == 2)
+            #expect(report.plan.summary.providers[.commbox]?.refused == 1)
+            #expect(report.pushed == 3)
+            // At CommBox exactly what the good user costs (one lookup, one update), nothing for the other.
             #expect(f.counts.commBox.total == 2)
-            #expect(!f.sandbox.requestLog().contains { $0.path.contains("long") })
+            #expect(!f.sandbox.requestLog().contains { $0.provider == .commBox && $0.path.contains("long") })
             f.expectPerformChatMatches([good])
             f.expectCommBoxMatches([good], content: options.content)
         }
@@ -176,8 +180,8 @@ struct DryRunAndRejectionTests {
         try await withEngineFixture { f in
             try f.writeSource([Self.overlong, SourceUser.numbered(1)])
             let report = try SyncEngine.dryRun(config: f.configuration(), logger: EngineFixture.logger)
-            #expect(report.plan.summary.rejectedByReason == ["field_too_long": 1])
-            #expect(report.text.contains("field_too_long: 1"))
+            #expect(report.plan.summary.providers[.commbox]?.refusedByReason == ["field_too_long": 1])
+            #expect(report.text.contains("commbox: 1 new, 0 changed, 1 refused by this provider only (field_too_long 1)"), "\(report.text)")
             #expect(f.counts.performChat.total + f.counts.commBox.total == 0)
         }
     }

@@ -125,8 +125,8 @@ struct ProjectorTests {
             "none": nil, "unmapped": "x",
         ])
         #expect(try project(projector, record)["Content"] == [
-            "Plan": "pro", "Score": "1.50", "VIP": "true", "Tags": #"["b","a"]"#, "Prefs": #"{"a":null,"z":1}"#, "None": "",
-        ])
+            "Plan": "pro", "Score": "1.50", "VIP": "true", "Tags": #"["b","a"]"#, "Prefs": #"{"a":null,"z":1}"#,
+        ], "a null value is no value: left out, like a missing key (and cleared if CommBox holds one)")
     }
 
     @Test func commBoxSendsNoContentWhenNothingIsMapped() throws {
@@ -202,13 +202,15 @@ struct ProjectorTests {
         #expect(outcome.changes.last?.document?["LastName"] == "Ada King")
     }
 
-    @Test func aNameTooLongForCommBoxRejectsTheRowForBoth() throws {
+    @Test func aNameTooLongForCommBoxIsRefusedByCommBoxOnly() throws {
         let outcome = try plan(row(Self.ada, ["name": .string(String(repeating: "n", count: 101))]))
-        #expect(outcome.changes.isEmpty, "perform.chat is not sent a change for a rejected row")
+        #expect(outcome.changes.map(\.provider) == [.performchat], "perform.chat, which has no such limit, still gets the user")
         #expect(outcome.rejections.map(\.reason) == [
             .fieldTooLong(field: "FirstName", length: 101, limit: 100, provider: "CommBox"),
         ])
         #expect(outcome.rejections.first?.externalID == "ada")
-        #expect(outcome.summary.rejectedByReason == ["field_too_long": 1])
+        #expect(outcome.rejections.first?.provider == .commbox)
+        #expect(outcome.summary.rejectedByReason.isEmpty)
+        #expect(outcome.summary.providers[.commbox]?.refusedByReason == ["field_too_long": 1])
     }
 }

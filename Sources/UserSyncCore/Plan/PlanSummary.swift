@@ -4,7 +4,10 @@ public struct PlanSummary: Sendable, Equatable {
         public var created = 0
         public var updated = 0
         public var removed = 0
+        /// Rows only this provider refused, by reason code (they synced to the others).
+        public var refusedByReason: [String: Int] = [:]
         public var total: Int { created + updated }
+        public var refused: Int { refusedByReason.values.reduce(0, +) }
         public init() {}
     }
 
@@ -12,6 +15,9 @@ public struct PlanSummary: Sendable, Equatable {
     public var unchanged = 0
     public var rejectedByReason: [String: Int] = [:]
     public var providers: [ProviderID: ProviderCounts] = [:]
+    /// Users sharing one e-mail address (compared case-insensitively), a group each: no
+    /// provider that identifies users by e-mail can tell them apart.
+    public var sharedEmails: [[String]] = []
 
     public init() {}
 

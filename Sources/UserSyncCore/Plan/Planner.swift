@@ -30,6 +30,8 @@ public struct Planner {
     private var entries: [Entry] = []
     /// The snapshot digest of user n for provider slot i at `n * providerCount + i`.
     private var snapshot: [UInt64] = []
+    /// The case-folded e-mail hash of user n (0: none), to find users sharing an address.
+    private var emailHashes: [UInt64] = []
     private let providerCount: Int
     private var firstUnit: SourceLocation.Unit = .line
     public private(set) var summary = PlanSummary()
@@ -42,6 +44,7 @@ public struct Planner {
         providerCount = max(projectors.count, 1)
         index = UserIndex(minimumCapacity: expectedUsers)
         entries.reserveCapacity(expectedUsers)
+        emailHashes.reserveCapacity(expectedUsers)
         snapshot.reserveCapacity(expectedUsers * providerCount)
         for projector in projectors { summary.providers[projector.provider] = PlanSummary.ProviderCounts() }
     }
@@ -89,8 +92,10 @@ public struct Planner {
     }
 
     /// Ends the plan: users in the snapshot that the source no longer has are reported
-    /// as removals when `sync.deletions` is `report`.
+    /// as removals when `sync.deletions` is `report`, and users sharing an e-mail address
+    /// are grouped in the summary.
     public mutating func finish(emit: (PlanEvent) -> Void) -> PlanSummary {
+        summary.sharedEmails = sharedEmailGroups()
         guard deletions == .report else { return summary }
         for (user, entry) in entries.enumerated() where !entry.seen && entry.known != 0 {
             for (slot, projector) in projectors.enumerated() where entry.known & (1 << UInt8(slot)) != 0 {
@@ -106,6 +111,7 @@ public struct Planner {
         let (user, inserted) = index.insert(id)
         if inserted {
             entries.append(Entry())
+            emailHashes.append(0)
             for _ in 0..<providerCount { snapshot.append(0) }
         }
         return user
@@ -150,28 +156,38 @@ public struct Planner {
     }
 
     private mutating func plan(_ record: UserRecord, user: Int, emit: (PlanEvent) -> Void) {
-        // Digests first, for every provider: a record one provider refuses is sent to none.
+        emailHashes[user] = record.email.map(Self.emailHash) ?? 0
+        // Digests first, for every provider. A provider that refuses the record (a value over
+        // its limit) is left out; the others still get it.
         var digests = SIMD4<UInt64>()
+        var refused: UInt8 = 0
+        var firstReason: RejectionReason?
         for (slot, projector) in projectors.enumerated() {
             switch projector.digest(record) {
             case .success(let digest): digests[slot] = digest.rawValue
-            case .failure(let reason): return refuse(record, user: user, reason, emit: emit)
+            case .failure(let reason):
+                refused |= 1 << UInt8(slot)
+                firstReason = firstReason ?? reason
+                refuse(record, user: user, reason, provider: projector.provider, emit: emit)
             }
         }
         var entry = entries[user]
         var changed: UInt8 = 0
-        for slot in projectors.indices {
+        for slot in projectors.indices where refused & (1 << UInt8(slot)) == 0 {
             let bit: UInt8 = 1 << UInt8(slot)
             if entry.known & bit == 0 || snapshot[user * providerCount + slot] != digests[slot] { changed |= bit }
         }
         if changed != 0 {
             // Only now build the documents, and all of them before emitting any (a projector
-            // whose `digest` accepts a record its `project` refuses still refuses it whole).
+            // whose `digest` accepts a record its `project` refuses still refuses it).
             var documents: [(slot: Int, document: JSONValue)] = []
             for slot in projectors.indices where changed & (1 << UInt8(slot)) != 0 {
                 switch projectors[slot].project(record) {
                 case .success(let document): documents.append((slot, document))
-                case .failure(let reason): return refuse(record, user: user, reason, emit: emit)
+                case .failure(let reason):
+                    refused |= 1 << UInt8(slot)
+                    firstReason = firstReason ?? reason
+                    refuse(record, user: user, reason, provider: projectors[slot].provider, emit: emit)
                 }
             }
             for (slot, document) in documents {
@@ -181,9 +197,15 @@ public struct Planner {
                 emit(.change(PlannedChange(
                     provider: provider, externalID: record.externalID, kind: known ? .update : .create,
                     document: document, digest: DocumentDigest(rawValue: digests[slot]), record: record)))
+                entry.emitted |= 1 << UInt8(slot)
             }
-            entry.emitted |= changed
+        }
+        if entry.emitted != 0 {
             entry.counted = .changed
+        } else if let firstReason, refused.nonzeroBitCount == projectors.count {
+            // Refused by every provider: a rejected row like any other.
+            summary.rejectedByReason[firstReason.code, default: 0] += 1
+            entry.counted = .rejected
         } else {
             entry.counted = .unchanged
             summary.unchanged += 1
@@ -191,9 +213,44 @@ public struct Planner {
         entries[user] = entry
     }
 
-    private mutating func refuse(_ record: UserRecord, user: Int, _ reason: RejectionReason, emit: (PlanEvent) -> Void) {
-        reject(Rejection(location: firstLocation(of: user), externalID: record.externalID, reason: reason), emit: emit)
-        entries[user].counted = .rejected
+    /// One provider refuses the record: a rejection naming it, counted for that provider;
+    /// counted as a rejected row only once every provider refused it.
+    private mutating func refuse(_ record: UserRecord, user: Int, _ reason: RejectionReason, provider: ProviderID, emit: (PlanEvent) -> Void) {
+        let rejection = Rejection(location: firstLocation(of: user), externalID: record.externalID, reason: reason, provider: provider)
+        summary.providers[provider]?.refusedByReason[reason.code, default: 0] += 1
+        emit(.rejected(rejection))
+    }
+
+    /// Groups of users whose e-mail addresses are equal once case-folded (a group of two or
+    /// more each; duplicate ids are left out, they are not synced at all).
+    private func sharedEmailGroups() -> [[String]] {
+        var byHash: [UInt64: Int] = [:]
+        var groups: [UInt64: [Int]] = [:]
+        for (user, hash) in emailHashes.enumerated() where hash != 0 && entries[user].seen && !entries[user].duplicate {
+            if let first = byHash[hash] {
+                groups[hash, default: [first]].append(user)
+            } else {
+                byHash[hash] = user
+            }
+        }
+        return groups.values.map { $0.map { index.ids[$0] }.sorted() }.sorted { $0[0] < $1[0] }
+    }
+
+    /// A 64-bit FNV-1a hash of the address, case-folded (ASCII by bytes, other text by
+    /// `lowercased`). Never 0, which stands for "no e-mail".
+    static func emailHash(_ email: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var ascii = true
+        for byte in email.utf8 {
+            if byte >= 0x80 { ascii = false; break }
+            let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            hash = (hash ^ UInt64(folded)) &* 0x100_0000_01b3
+        }
+        if !ascii {
+            hash = 0xcbf2_9ce4_8422_2325
+            for byte in email.lowercased().utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
+        return hash == 0 ? 1 : hash
     }
 
     private func firstLocation(of user: Int) -> SourceLocation {

@@ -7,6 +7,10 @@ public protocol RemoteFieldMapping: Sendable {
 
     /// The canonical field changes for accepted edits at this provider.
     func canonicalEdits(_ accepted: [Reconciler.AcceptedEdit], remote: JSONValue, record: UserRecord) -> [CanonicalEdit]
+
+    /// Every path of the provider's document the local side holds under this mapping, also
+    /// when neither side has a value (so that `explain` shows a cleared field).
+    func ownedPaths(mapping: FieldMapping) -> [String]
 }
 
 /// A change to one canonical field (`name`, `email`, `metadata.plan`, ...), before it is

@@ -43,10 +43,14 @@ public struct Rejection: Error, Sendable, Hashable {
     public let location: SourceLocation
     public let externalID: String?
     public let reason: RejectionReason
+    /// Set when only this provider refuses the row (a value over its limit): the row still
+    /// syncs to the others.
+    public let provider: ProviderID?
 
-    public init(location: SourceLocation, externalID: String?, reason: RejectionReason) {
+    public init(location: SourceLocation, externalID: String?, reason: RejectionReason, provider: ProviderID? = nil) {
         self.location = location
         self.externalID = externalID
         self.reason = reason
+        self.provider = provider
     }
 }

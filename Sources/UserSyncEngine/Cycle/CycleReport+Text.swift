@@ -16,16 +16,31 @@ extension CycleReport {
             let counts = s.providers[provider]!
             var line = "  \(provider): \(counts.created) new, \(counts.updated) changed"
             if counts.removed > 0 { line += ", \(counts.removed) removed from the source (not deleted)" }
+            if counts.refused > 0 {
+                line += ", \(counts.refused) refused by this provider only ("
+                    + counts.refusedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            }
             if let fields = plan.changedFields[provider], !fields.isEmpty {
                 line += " (" + fields.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
                     .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
             }
             lines.append(line)
         }
+        let refusedSamples = plan.rejectionSamples.values.joined().filter { $0.provider != nil }
+        if !refusedSamples.isEmpty {
+            lines.append("Refused by one provider (synced to the others):")
+            for r in refusedSamples.prefix(10) {
+                lines.append("    \(r.provider!): \(r.location)" + (r.externalID.map { " [\($0)]" } ?? "") + ": \(r.reason.message)")
+            }
+        }
+        if !s.sharedEmails.isEmpty {
+            lines.append("Users sharing an e-mail address (held at providers that identify users by e-mail): \(s.sharedEmails.count) groups")
+            for group in s.sharedEmails.prefix(10) { lines.append("    " + group.joined(separator: ", ")) }
+        }
         if s.rejected > 0 {
             lines.append("Rejected rows:")
             for (code, count) in s.rejectedByReason.sorted(by: { $0.key < $1.key }) {
-                let examples = (plan.rejectionSamples[code] ?? []).map { r in
+                let examples = (plan.rejectionSamples[code] ?? []).filter { $0.provider == nil }.map { r in
                     "\(r.location)" + (r.externalID.map { " [\($0)]" } ?? "") + ": \(r.reason.message)"
                 }
                 lines.append("  \(code): \(count)")
@@ -40,6 +55,7 @@ extension CycleReport {
                 let d = dispatch[provider]!
                 let q = queues[provider] ?? ProviderState()
                 var line = "  \(provider): \(d.pushed) pushed, \(d.retrying) retrying, \(d.deadLettered) dead-lettered; queue \(q.queued) (\(q.parked) awaiting creation), dead letters \(q.deadLetters)"
+                if q.heldForIdentity > 0 { line += "; \(q.heldForIdentity) HELD FOR IDENTITY (see `usersync queue list`)" }
                 if let reason = d.pausedReason { line += "; PAUSED: \(reason)" }
                 lines.append(line)
             }

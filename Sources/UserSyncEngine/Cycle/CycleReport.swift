@@ -6,6 +6,8 @@ public struct CycleReport: Sendable {
     public struct ProviderState: Sendable, Equatable {
         public var queued = 0
         public var parked = 0
+        /// Held because the provider's profile cannot be told apart from someone else's.
+        public var heldForIdentity = 0
         public var deadLetters = 0
     }
 
@@ -33,7 +35,7 @@ public struct CycleReport: Sendable {
     public var exitCode: Int32 {
         if dispatch.values.contains(where: { $0.pausedReason != nil }) { return SyncExitStatus.providerUnavailable }
         if dispatch.values.contains(where: { $0.deadLettered > 0 }) { return SyncExitStatus.deadLettered }
-        if queues.values.contains(where: { $0.queued - $0.parked > 0 }) { return SyncExitStatus.retryPending }
+        if queues.values.contains(where: { $0.queued - $0.parked - $0.heldForIdentity > 0 }) { return SyncExitStatus.retryPending }
         return SyncExitStatus.ok
     }
 
@@ -48,17 +50,22 @@ public struct CycleReport: Sendable {
             var entry: [String: JSONValue] = [
                 "created": JSONValue(counts.created), "updated": JSONValue(counts.updated), "removed": JSONValue(counts.removed),
                 "fields": .object((plan.changedFields[provider] ?? [:]).mapValues { JSONValue($0) }),
+                "refused": JSONValue(counts.refused),
+                "refused_by_reason": .object(counts.refusedByReason.mapValues { JSONValue($0) }),
             ]
             if let d = dispatch[provider] {
                 entry["pushed"] = JSONValue(d.pushed)
                 entry["retrying"] = JSONValue(d.retrying)
                 entry["dead_lettered"] = JSONValue(d.deadLettered)
                 entry["parked_now"] = JSONValue(d.parked)
+                entry["held_for_identity_now"] = JSONValue(d.heldForIdentity)
+                entry["already_held"] = JSONValue(d.alreadyHeld)
                 if let reason = d.pausedReason { entry["paused"] = .string(reason) }
             }
             if let q = queues[provider] {
                 entry["queued"] = JSONValue(q.queued)
                 entry["parked"] = JSONValue(q.parked)
+                entry["held_for_identity"] = JSONValue(q.heldForIdentity)
                 entry["dead_letters"] = JSONValue(q.deadLetters)
             }
             providers[provider.rawValue] = .object(entry)
@@ -68,6 +75,7 @@ public struct CycleReport: Sendable {
             samples[code] = .array(rejections.map { r in
                 var o: [String: JSONValue] = ["location": .string(r.location.description), "reason": .string(r.reason.message)]
                 if let id = r.externalID { o["external_id"] = .string(id) }
+                if let provider = r.provider { o["provider"] = .string(provider.rawValue) }
                 return .object(o)
             })
         }
@@ -79,6 +87,7 @@ public struct CycleReport: Sendable {
             "rejected": JSONValue(plan.summary.rejected),
             "rejected_by_reason": .object(plan.summary.rejectedByReason.mapValues { JSONValue($0) }),
             "rejected_examples": .object(samples),
+            "shared_email_groups": JSONValue(plan.summary.sharedEmails.count),
             "changes": .object(changes),
             "providers": .object(providers),
             "pushed": JSONValue(pushed),

@@ -58,6 +58,7 @@ struct PlanRunner {
                 if logged <= Self.loggedRejectionsLimit {
                     var meta: Logger.Metadata = ["location": "\(rejection.location)", "reason": "\(rejection.reason.message)", "code": "\(rejection.reason.code)"]
                     if let id = rejection.externalID { meta["external_id"] = "\(id)" }
+                    if let provider = rejection.provider { meta["provider"] = "\(provider)" }
                     logger.warning("row rejected", metadata: meta)
                 } else if logged == Self.loggedRejectionsLimit + 1 {
                     logger.warning("more rows rejected; only the first \(Self.loggedRejectionsLimit) are logged this cycle")

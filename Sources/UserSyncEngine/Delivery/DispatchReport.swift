@@ -7,6 +7,10 @@ public struct DispatchReport: Sendable, Equatable {
     public var retrying = 0
     public var deadLettered = 0
     public var parked = 0
+    /// Users held because their profile cannot be told apart from someone else's.
+    public var heldForIdentity = 0
+    /// Changes the provider already held: acknowledged without a request.
+    public var alreadyHeld = 0
     public var requestsFailed: Int { retrying + deadLettered }
     /// Why the provider is paused (credentials refused), when it is.
     public var pausedReason: String?

@@ -84,21 +84,9 @@ public actor Dispatcher {
             // Failed lookups.
             var outcomes: [(OutboxItem, String?, ProviderResponse)] = []
             if !unknown.isEmpty {
-                let resolved = await runtime.adapter.resolveIDs(for: unknown.map(\.record))
-                let learned = resolved.compactMap { id, resolution -> (externalID: String, providerUserID: String)? in
-                    if case .found(let providerID) = resolution { return (id, providerID) }
-                    return nil
-                }
-                try store.storeIDMappings(provider: provider, learned)
-                for item in unknown {
-                    switch resolved[item.externalID] ?? .missing {
-                    case .found(let id): ready.append((item, id))
-                    case .missing:
-                        try parkMissing(item, now: now)
-                        report.parked += 1
-                    case .failed(let response): outcomes.append((item, nil, response))
-                    }
-                }
+                let resolution = try await resolve(unknown, now: now, report: &report)
+                ready += resolution.ready
+                outcomes += resolution.failed
             }
             var pushedBack = false
             // A lookup that failed with 429/5xx/network is one request, often answering for
@@ -126,8 +114,9 @@ public actor Dispatcher {
             // A lookup that was throttled (429, Retry-After) holds the pushes back too.
             // A probe is the one request a paused provider gets: it must go out.
             if (pause == nil || probing) && !outcomes.contains(where: { Self.isThrottle($0.2) }) {
+                let deliveries = try prepare(ready, now: clock(), report: &report)
                 pushedBack = try await push(
-                    ready, concurrency: probing ? 1 : runtime.concurrency, stop: stop, progress: progress, clock: clock, report: &report)
+                    deliveries, concurrency: probing ? 1 : runtime.concurrency, stop: stop, progress: progress, clock: clock, report: &report)
                     || pushedBack
             }
             if pause != nil {
@@ -149,13 +138,13 @@ public actor Dispatcher {
     /// so that a crash repeats at most the requests in flight. Returns true when the provider
     /// pushed back.
     private func push(
-        _ ready: [(OutboxItem, String)], concurrency: Int, stop: StopSignal, progress: @Sendable () -> Void,
+        _ ready: [Delivery], concurrency: Int, stop: StopSignal, progress: @Sendable () -> Void,
         clock: @Sendable () -> Double, report: inout DispatchReport
     ) async throws -> Bool {
         let adapter = runtime.adapter
         let store = self.store
         let provider = self.provider
-        return try await withThrowingTaskGroup(of: (OutboxItem, String?, ProviderResponse).self) { group in
+        return try await withThrowingTaskGroup(of: (Delivery, String?, ProviderResponse).self) { group in
             var pending = ready[...]
             var pushedBack = false
             // After a 401/403 nothing more is sent: every further request would be another
@@ -163,13 +152,13 @@ public actor Dispatcher {
             // Retry-After nothing more is sent either: the provider said when to come back.
             var halted = false
             func startNext() {
-                guard !stop.isSet, !halted, let (item, id) = pending.popFirst() else { return }
+                guard !stop.isSet, !halted, let delivery = pending.popFirst() else { return }
                 group.addTask {
-                    await Self.deliver(item, providerUserID: id, adapter: adapter, store: store, provider: provider)
+                    await Self.deliver(delivery, adapter: adapter, store: store, provider: provider)
                 }
             }
             for _ in 0..<max(1, concurrency) { startNext() }
-            while let (item, providerUserID, response) = try await group.next() {
+            while let (delivery, providerUserID, response) = try await group.next() {
                 progress()
                 // Requests cut short by a stop or by the refusal below were never answered:
                 // they stay due, with no attempt counted.
@@ -180,7 +169,9 @@ public actor Dispatcher {
                     group.cancelAll()
                 }
                 if Self.isThrottle(response) { halted = true }
-                pushedBack = try apply(response, to: item, providerUserID: providerUserID, now: clock(), report: &report) || pushedBack
+                pushedBack = try apply(
+                    response, to: delivery.item, providerUserID: providerUserID, delivery: delivery, now: clock(), report: &report)
+                    || pushedBack
                 startNext()
             }
             return pushedBack
@@ -214,28 +205,38 @@ public actor Dispatcher {
 
     /// One push; on a 404 the stale mapping is dropped and the user looked up once more.
     static func deliver(
-        _ item: OutboxItem, providerUserID: String, adapter: any ProviderAdapter, store: StateStore, provider: ProviderID
-    ) async -> (OutboxItem, String?, ProviderResponse) {
-        let first = await adapter.push(document: item.document, providerUserID: providerUserID, record: item.record)
-        guard case .notFound = first.response else { return (item, providerUserID, first.response) }
+        _ delivery: Delivery, adapter: any ProviderAdapter, store: StateStore, provider: ProviderID
+    ) async -> (Delivery, String?, ProviderResponse) {
+        let item = delivery.item
+        let providerUserID = delivery.providerUserID
+        let first = await adapter.push(document: delivery.request, providerUserID: providerUserID, record: item.record)
+        guard case .notFound = first.response else { return (delivery, providerUserID, first.response) }
         try? store.dropIDMapping(provider: provider, externalID: item.externalID)
         switch await adapter.resolveIDs(for: [item.record])[item.externalID] ?? .missing {
         case .found(let newID) where newID != providerUserID:
-            try? store.storeIDMappings(provider: provider, [(item.externalID, newID)])
-            let second = await adapter.push(document: item.document, providerUserID: newID, record: item.record)
-            if case .notFound(let message) = second.response {
-                return (item, newID, .permanent(status: 404, message: "not found even after re-resolving the id: \(message)"))
+            let refused = (try? store.storeIDMappings(provider: provider, [(item.externalID, newID)])) ?? []
+            if let taken = refused.first {
+                return (delivery, nil, .permanent(status: 404, message: "user \(providerUserID) no longer exists at \(provider); the profile found instead, \(newID), belongs to \(taken.boundTo)"))
             }
-            return (item, newID, second.response)
+            let second = await adapter.push(document: delivery.request, providerUserID: newID, record: item.record)
+            if case .notFound(let message) = second.response {
+                return (delivery, newID, .permanent(status: 404, message: "not found even after re-resolving the id: \(message)"))
+            }
+            return (delivery, newID, second.response)
         case .found, .missing:
-            return (item, nil, .permanent(status: 404, message: "user \(providerUserID) no longer exists at \(provider) and was not found again"))
+            return (delivery, nil, .permanent(status: 404, message: "user \(providerUserID) no longer exists at \(provider) and was not found again"))
+        case .belongsToAnother(let id, let other):
+            return (delivery, nil, .permanent(status: 404, message: "user \(providerUserID) no longer exists at \(provider); the profile found by e-mail, \(id), belongs to \(other)"))
         case .failed(let response):
-            return (item, nil, response)
+            return (delivery, nil, response)
         }
     }
 
     /// Returns true when the provider pushed back (the rest of the queue should wait).
-    private func apply(_ response: ProviderResponse, to item: OutboxItem, providerUserID: String?, now: Double, report: inout DispatchReport) throws -> Bool {
+    func apply(
+        _ response: ProviderResponse, to item: OutboxItem, providerUserID: String?, delivery: Delivery? = nil, now: Double,
+        report: inout DispatchReport
+    ) throws -> Bool {
         var meta: Logger.Metadata = ["provider": "\(provider)", "external_id": "\(item.externalID)"]
         if let status = response.status { meta["status"] = "\(status)" }
         let action = policy.decide(
@@ -243,7 +244,7 @@ public actor Dispatcher {
             jitter: Double.random(in: 0..<1, using: &random))
         switch action {
         case .acknowledge:
-            try store.acknowledge(item, providerUserID: providerUserID, now: now)
+            try store.acknowledge(item, providerUserID: providerUserID, confirmed: delivery?.holding, request: delivery?.key, now: now)
             report.pushed += 1
             EngineMetrics.delivery(provider: provider, outcome: "success")
             consecutiveFailures = 0
@@ -293,7 +294,7 @@ public actor Dispatcher {
         }
     }
 
-    private func parkMissing(_ item: OutboxItem, now: Double) throws {
+    func parkMissing(_ item: OutboxItem, now: Double) throws {
         try store.park(item, reason: "awaiting creation at \(provider)", recheckAt: now + parkedRecheck, now: now)
         if item.state != .parked {
             logger.info("user not found at provider; parked until it appears", metadata: ["provider": "\(provider)", "external_id": "\(item.externalID)"])

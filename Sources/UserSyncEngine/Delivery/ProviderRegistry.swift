@@ -10,6 +10,9 @@ public struct ProviderRuntime: Sendable {
     public let limiter: RateLimiter
     public let concurrency: Int
     public let authProbeInterval: Duration
+    /// Whether the local side holds a provider path under the configured mapping: only
+    /// such values are ever cleared at the provider.
+    public var owns: @Sendable (String) -> Bool = { _ in true }
     public var provider: ProviderID { adapter.provider }
 }
 
@@ -36,6 +39,12 @@ public enum ProviderRegistry {
         factories.compactMap { $0.projector(config) }
     }
 
+    static func owns(_ adapter: any ProviderAdapter, _ config: UserSyncConfiguration) -> @Sendable (String) -> Bool {
+        guard let mapping = adapter.projector as? any RemoteFieldMapping else { return { _ in true } }
+        let fields = config.fieldMapping
+        return { mapping.owns($0, mapping: fields) }
+    }
+
     static func makePerformChat(_ config: UserSyncConfiguration, _ client: HTTPClient, _ logger: Logger) -> ProviderRuntime? {
         guard let settings = config.providers.performChat else { return nil }
         let limiter = RateLimiter(requestsPerMinute: settings.requestsPerMinute)
@@ -45,7 +54,9 @@ public enum ProviderRegistry {
         let adapter = PerformChatAdapter(
             http: http, credentials: .init(keyID: settings.keyID, keySecret: settings.keySecret.revealed),
             agentIDForCreation: settings.createMissing ? settings.agentID : nil, logger: logger)
-        return ProviderRuntime(adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval)
+        return ProviderRuntime(
+            adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
+            owns: owns(adapter, config))
     }
 
     static func makeCommBox(_ config: UserSyncConfiguration, _ client: HTTPClient, _ logger: Logger) -> ProviderRuntime? {
@@ -57,6 +68,8 @@ public enum ProviderRegistry {
         let adapter = CommBoxAdapter(
             http: http, token: settings.token.revealed, contentMapping: settings.content,
             streamProviderType: settings.streamProviderType)
-        return ProviderRuntime(adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval)
+        return ProviderRuntime(
+            adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
+            owns: owns(adapter, config))
     }
 }

@@ -62,11 +62,20 @@ struct PullRunner {
                 return (id, user)
             }
             let known = try store.remoteDigests(provider: provider, externalIDs: identified.map(\.0))
+            var differing: [(String, RemoteUser, JSONValue)] = []
             for (id, user) in identified {
                 // No base yet: first contact, the local source is the truth; nothing to pull.
                 guard let base = known[id] else { continue }
                 let owned = mapping.ownedPart(of: user.document, mapping: config.fieldMapping)
                 if owned.digest == base { continue }
+                differing.append((id, user, owned))
+            }
+            // The recorded digest is that of the document we want there; the provider may
+            // rightly hold more (a value its API cannot clear): compare with what it was
+            // confirmed to hold before calling it an edit.
+            let confirmed = differing.isEmpty ? [:] : try store.remoteDocuments(provider: provider, externalIDs: differing.map(\.0))
+            for (id, user, owned) in differing {
+                if let held = confirmed[id], held.canonicalText == owned.canonicalText { continue }
                 result.append(RemoteCandidate(
                     provider: provider, externalID: id, providerUserID: user.providerUserID, document: owned,
                     updatedAt: user.updatedAt.flatMap(Self.parseTime)))

@@ -74,8 +74,18 @@ struct ReconcileRunner {
             // duplicate); the other order would lose the edit and push the old value over it.
             try store.recordAccepted(accepted)
             // The provider's document is the new merge base: its own edits (and our echoes)
-            // are now known and will not be seen as changes again.
-            try store.recordRemote(provider: provider, externalID: candidate.externalID, providerUserID: candidate.providerUserID, document: candidate.document, now: now)
+            // are now known and will not be seen as changes again. When pushing the local
+            // side would leave the provider as it is (a value its API cannot clear included),
+            // the planner is told so: nothing to send.
+            var settled: DocumentDigest?
+            if case .success(let desired) = runtime.adapter.projector.project(updated),
+                runtime.adapter.projector.holding(after: desired, confirmed: candidate.document, owns: runtime.owns).canonicalText
+                    == candidate.document.canonicalText {
+                settled = desired.digest
+            }
+            try store.recordRemote(
+                provider: provider, externalID: candidate.externalID, providerUserID: candidate.providerUserID, document: candidate.document,
+                digest: settled, now: now)
             let rule = outcome.conflicts.first?.rule ?? (edits.isEmpty ? "no remote change to take" : "remote-only change: pulled back")
             try store.setLastRule(externalID: candidate.externalID, document: updated.document, rule: "\(provider): \(rule)", now: now)
         }

@@ -15,6 +15,8 @@ public struct UserExplanation: Sendable {
         public let path: String
         public let local: JSONValue?
         public let providerValue: JSONValue?
+        /// The provider keeps this value although the local side cleared it (its API cannot clear it).
+        public var keptByProvider = false
     }
 
     public let rows: [FieldRow]
@@ -37,8 +39,13 @@ public struct UserExplanation: Sendable {
             let remote = try store.remoteDocument(provider: projector.provider, externalID: externalID)
             let l = DocumentPaths.flatten(projected)
             let r = DocumentPaths.flatten(remote)
-            for path in Set(l.keys).union(r.keys).sorted() {
-                rows.append(FieldRow(provider: projector.provider, path: path, local: l[path], providerValue: r[path]))
+            // Owned paths always get a line: a field cleared on both sides is shown, not hidden.
+            let owned = (projector as? any RemoteFieldMapping)?.ownedPaths(mapping: config.fieldMapping) ?? []
+            let kept = projected.map { DocumentPaths.flatten(projector.holding(after: $0, confirmed: remote, owns: { _ in true })) } ?? [:]
+            for path in Set(l.keys).union(r.keys).union(owned).sorted() {
+                var row = FieldRow(provider: projector.provider, path: path, local: l[path], providerValue: r[path])
+                row.keptByProvider = local != nil && l[path] == nil && kept[path] != nil
+                rows.append(row)
             }
         }
         return UserExplanation(
@@ -54,11 +61,14 @@ public struct UserExplanation: Sendable {
             lines.append("local: name=\(local.name ?? "-") email=\(local.email ?? "-") metadata=\(JSONValue.object(local.metadata).canonicalText)")
         }
         for row in rows {
-            let mark = same(row.local, row.providerValue) ? " " : "≠"
-            lines.append("  \(mark) \(row.provider) \(row.path): local \(Self.show(row.local)) | provider \(Self.show(row.providerValue))")
+            let mark = same(row.local, row.providerValue) || row.keptByProvider ? " " : "≠"
+            var line = "  \(mark) \(row.provider) \(row.path): local \(Self.show(row.local)) | provider \(Self.show(row.providerValue))"
+            if row.keptByProvider { line += " (this provider cannot clear it: the old value stays there and is never taken back)" }
+            lines.append(line)
         }
         for item in queued {
-            lines.append("queued for \(item.provider): \(item.state.rawValue), \(item.attempts) attempts" + (item.lastError.map { ", last: \($0)" } ?? ""))
+            let state = item.state == .heldForIdentity ? "HELD FOR IDENTITY" : item.state.rawValue
+            lines.append("queued for \(item.provider): \(state), \(item.attempts) attempts" + (item.lastError.map { ", last: \($0)" } ?? ""))
         }
         for c in conflicts {
             lines.append("conflict #\(c.id) \(c.provider) \(c.field) [\(c.resolution)]: base \(Self.show(c.base)), local \(Self.show(c.local)), remote \(Self.show(c.remote))")
@@ -72,10 +82,14 @@ public struct UserExplanation: Sendable {
             .object([
                 "provider": .string(row.provider.rawValue), "path": .string(row.path),
                 "local": row.local ?? .null, "provider_value": row.providerValue ?? .null,
+                "kept_by_provider": .bool(row.keptByProvider),
             ])
         }
         let queuedItems: [JSONValue] = queued.map { item in
-            .object(["provider": .string(item.provider.rawValue), "state": .string(item.state.rawValue), "attempts": JSONValue(item.attempts)])
+            .object([
+                "provider": .string(item.provider.rawValue), "state": .string(item.state.rawValue), "attempts": JSONValue(item.attempts),
+                "reason": item.lastError.map(JSONValue.string) ?? .null,
+            ])
         }
         let conflictItems: [JSONValue] = conflicts.map { c in
             .object(["id": JSONValue(Int(c.id)), "provider": .string(c.provider.rawValue), "field": .string(c.field), "resolution": .string(c.resolution)])
@@ -88,7 +102,7 @@ public struct UserExplanation: Sendable {
         return .object(object)
     }
 
-    static func show(_ value: JSONValue?) -> String { value.map { $0.stringValue ?? $0.canonicalText } ?? "(absent)" }
+    static func show(_ value: JSONValue?) -> String { value.map { $0.stringValue ?? $0.canonicalText } ?? "(cleared)" }
 }
 
 private func same(_ a: JSONValue?, _ b: JSONValue?) -> Bool {

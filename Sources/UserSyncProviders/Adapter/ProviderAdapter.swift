@@ -20,12 +20,23 @@ public protocol ProviderAdapter: Sendable {
 
     /// Reads one user as the provider holds it, in the projected shape (the pull side).
     func fetch(providerUserID: String, externalID: String) async -> FetchResult
+
+    /// Whether `resolveIDs` would find this record by its e-mail address (a secondary
+    /// identity two people can share), rather than by our external id or a mapped id.
+    func identifiesByEmail(_ record: UserRecord) -> Bool
+}
+
+extension ProviderAdapter {
+    public func identifiesByEmail(_ record: UserRecord) -> Bool { false }
 }
 
 public enum IDResolution: Sendable, Equatable {
     case found(String)
     case missing
     case failed(ProviderResponse)
+    /// A profile was found by a secondary identity (e-mail), but it carries another external
+    /// id: it belongs to someone else and must not be written.
+    case belongsToAnother(providerUserID: String, externalID: String)
 }
 
 public struct PushResult: Sendable, Equatable {

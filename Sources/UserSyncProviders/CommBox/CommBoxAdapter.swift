@@ -24,6 +24,10 @@ public struct CommBoxAdapter: ProviderAdapter {
 
     var authHeaders: [(String, String)] { [("Authorization", "Bearer \(token)")] }
 
+    public func identifiesByEmail(_ record: UserRecord) -> Bool {
+        record.commboxID == nil && record.email != nil
+    }
+
     public func resolveIDs(for records: [UserRecord]) async -> [String: IDResolution] {
         var results: [String: IDResolution] = [:]
         // Once the provider pushes back (429, 5xx, refused credentials) the remaining lookups
@@ -51,7 +55,10 @@ public struct CommBoxAdapter: ProviderAdapter {
                 switch classify(response) {
                 case .success:
                     if let id = response.json?["data"]?["id"]?.scalarText {
-                        results[record.externalID] = .found(id)
+                        // Found by e-mail: ours only if it carries no UniqueId or ours.
+                        let uniqueID = response.json?["data"]?["uniqueId"]?.stringValue ?? ""
+                        results[record.externalID] = uniqueID.isEmpty || uniqueID == record.externalID
+                            ? .found(id) : .belongsToAnother(providerUserID: id, externalID: uniqueID)
                     } else {
                         results[record.externalID] = .missing
                     }
@@ -103,7 +110,9 @@ public struct CommBoxAdapter: ProviderAdapter {
         default: content = [:]
         }
         let mappedFields = Set(contentMapping.values)
-        let kept = content.filter { mappedFields.contains($0.key) }.mapValues { JSONValue.string(CommBoxProjector.customFieldText($0)) }
+        // An empty custom field is a cleared one: no value, as in the projection.
+        let kept = content.filter { mappedFields.contains($0.key) && !$0.value.isEmptyValue }
+            .mapValues { JSONValue.string(CommBoxProjector.customFieldText($0)) }
         if !kept.isEmpty { document["Content"] = .object(kept) }
         return RemoteUser(
             providerUserID: id, externalID: data["uniqueId"]?.stringValue, document: .object(document),

@@ -18,6 +18,12 @@ extension CommBoxProjector: RemoteFieldMapping {
         }
     }
 
+    public func ownedPaths(mapping: FieldMapping) -> [String] {
+        let standard = ["UniqueId", "FirstName", "LastName", "Email", "Phone1"]
+        let content = Set(contentMapping.values).sorted().map { "Content.\($0)" }
+        return (standard + content).filter { owns($0, mapping: mapping) }
+    }
+
     public func canonicalEdits(_ accepted: [Reconciler.AcceptedEdit], remote: JSONValue, record: UserRecord) -> [CanonicalEdit] {
         var edits: [CanonicalEdit] = []
         var nameTouched = false

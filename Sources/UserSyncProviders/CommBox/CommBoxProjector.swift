@@ -2,6 +2,10 @@ import UserSyncCore
 
 /// What CommBox stores of a user, in its own capitalised field names. Length limits are
 /// checked here so that an over-long value becomes a rejected row, never a request.
+///
+/// Clears: CommBox keeps every field an update does not name (`Content` merges key by key),
+/// so a value it holds that the record no longer has is sent as `""`. A metadata key that is
+/// absent, null or `""` is one and the same thing: no value.
 public struct CommBoxProjector: ProviderProjector {
     public let provider = ProviderID.commbox
 
@@ -44,7 +48,7 @@ public struct CommBoxProjector: ProviderProjector {
         }
         var content: [String: JSONValue] = [:]
         for (key, customField) in contentMapping {
-            guard let value = record.metadata[key] else { continue }
+            guard let value = record.metadata[key], !value.isEmptyValue else { continue }
             content[customField] = .string(Self.customFieldText(value))
         }
         if !content.isEmpty { data["Content"] = .object(content) }
@@ -68,6 +72,29 @@ public struct CommBoxProjector: ProviderProjector {
         case .number, .bool: return value.scalarText!
         case .array, .object: return value.canonicalText
         }
+    }
+}
+
+// MARK: Clears
+
+extension CommBoxProjector {
+    public func request(for desired: JSONValue, confirmed: JSONValue?, owns: (String) -> Bool) -> JSONValue {
+        let cleared = ClearedPaths.between(desired: desired, confirmed: confirmed, nested: ["Content"]) { path in
+            // The join key is never cleared; a custom field only while it is still mapped.
+            path != "UniqueId" && owns(path)
+                && (!path.hasPrefix("Content.") || contentMapping.values.contains(String(path.dropFirst("Content.".count))))
+        }
+        guard !cleared.isEmpty, var data = desired.objectValue else { return desired }
+        var content = data["Content"]?.objectValue ?? [:]
+        for path in cleared {
+            if path.hasPrefix("Content.") {
+                content[String(path.dropFirst("Content.".count))] = .string("")
+            } else {
+                data[path] = .string("")
+            }
+        }
+        if !content.isEmpty { data["Content"] = .object(content) }
+        return .object(data)
     }
 }
 
@@ -116,7 +143,7 @@ extension CommBoxProjector {
         }
         var contentOpen = false
         for (metadataKey, field) in contentInFieldOrder {
-            guard let value = record.metadata[metadataKey] else { continue }
+            guard let value = record.metadata[metadataKey], !value.isEmptyValue else { continue }
             if contentOpen {
                 hasher.raw(",")
             } else {

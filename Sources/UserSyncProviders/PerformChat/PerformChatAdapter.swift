@@ -154,7 +154,8 @@ public struct PerformChatAdapter: ProviderAdapter {
         switch await listPage(1, limit: 1, filter: ["external_id": .string(externalID)]) {
         case .failure(let failure): return .failed(failure.response)
         case .success(let page):
-            guard let user = page.users.first(where: { $0.providerUserID == providerUserID || $0.externalID == externalID }) else {
+            // Only a user carrying our external id is ours, whatever id the map holds.
+            guard let user = page.users.first(where: { $0.externalID == externalID }) else {
                 return .failed(.notFound(message: "no perform.chat customer user with external_id \(externalID)"))
             }
             return .user(user)
@@ -192,8 +193,9 @@ public struct PerformChatAdapter: ProviderAdapter {
     static func remoteUser(_ item: JSONValue) -> RemoteUser? {
         guard let id = item["id"]?.scalarText else { return nil }
         var document: [String: JSONValue] = ["metadata": item["metadata"]?.objectValue.map(JSONValue.object) ?? .object([:])]
-        if let name = item["name"], !name.isNull { document["name"] = name }
-        if let email = item["email"], !email.isNull { document["email"] = email }
+        // An empty name or e-mail is a cleared one: no value, as in the projection.
+        if let name = item["name"], !name.isEmptyValue { document["name"] = name }
+        if let email = item["email"], !email.isEmptyValue { document["email"] = email }
         return RemoteUser(
             providerUserID: id, externalID: item["external_id"]?.scalarText, document: .object(document),
             updatedAt: item["updated_at"]?.stringValue)

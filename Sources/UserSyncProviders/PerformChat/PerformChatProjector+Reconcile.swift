@@ -10,6 +10,10 @@ extension PerformChatProjector: RemoteFieldMapping {
         }
     }
 
+    public func ownedPaths(mapping: FieldMapping) -> [String] {
+        ["name", "email"].filter { owns($0, mapping: mapping) }
+    }
+
     public func canonicalEdits(_ accepted: [Reconciler.AcceptedEdit], remote: JSONValue, record: UserRecord) -> [CanonicalEdit] {
         accepted.map { CanonicalEdit(field: $0.path, old: record.value(of: $0.path), new: $0.remote) }
     }

@@ -2,6 +2,11 @@ import UserSyncCore
 
 /// What perform.chat stores of a user: `name`, `email` and the complete `metadata` object
 /// (its PUT replaces metadata whole, so the document always carries all of it).
+///
+/// Clears: a PUT keeps a `name` or `email` it is not given, so a cleared name is sent as
+/// `""`; a metadata key is cleared by sending the object without it. Its API refuses an
+/// e-mail that is not an address (`""` and `null` included), so an e-mail cannot be cleared:
+/// the old address stays there, and is recorded as held (never taken for a remote edit).
 public struct PerformChatProjector: ProviderProjector {
     public let provider = ProviderID.performchat
 
@@ -34,4 +39,23 @@ public struct PerformChatProjector: ProviderProjector {
         hasher.raw("}")
         return .success(hasher.digest)
     }
+
+    public func request(for desired: JSONValue, confirmed: JSONValue?, owns: (String) -> Bool) -> JSONValue {
+        guard var document = desired.objectValue else { return desired }
+        for path in ClearedPaths.between(desired: desired, confirmed: confirmed, owns: owns) where path == "name" {
+            document[path] = .string("")
+        }
+        return .object(document)
+    }
+
+    public func holding(after desired: JSONValue, confirmed: JSONValue?, owns: (String) -> Bool) -> JSONValue {
+        guard var document = desired.objectValue else { return desired }
+        if document["email"] == nil, let kept = confirmed?["email"], !kept.isEmptyValue, owns("email") {
+            document["email"] = kept
+        }
+        return .object(document)
+    }
+
+    /// The fields a cleared local value leaves standing at perform.chat.
+    public static let unclearableFields: Set<String> = ["email"]
 }
