@@ -244,6 +244,7 @@ struct BidirectionalConflictTests {
             switch kind {
             case .sqlite: try f.updateDatabase("UPDATE users SET metadata = json_set(metadata, '$.plan', 'pro') WHERE id = 'u1'")
             case .jsonl: try f.writeJSONL([ada, BiUser.bob])
+            case .csv: try f.writeCSV([ada.csvLine, BiUser.bob.csvLine])
             }
             try f.editAtPerformChat("u1", metadata: ["country": "FR"])
 
@@ -258,7 +259,7 @@ struct BidirectionalConflictTests {
             switch kind {
             case .sqlite:
                 #expect(try f.databaseRows()["u1"]?.metadataObject == merged.metadata)
-            case .jsonl:
+            case .jsonl, .csv:
                 let lines = try f.inboundLines()
                 #expect(lines.count == 1)
                 #expect(lines.first?["field"] == "metadata.country")

@@ -274,15 +274,10 @@ struct BidirectionalPullTests {
         }
     }
 
-    /// Known bug, not in the reconcile code: a field removed locally is pushed by leaving it
-    /// out, which neither provider takes as a removal (perform.chat keeps a `name`/`email`
-    /// that is absent from the PUT; CommBox merges `Content` and keeps absent fields), while
-    /// the merge base records the document without it. The next pull then sees the old value
-    /// as a remote edit and writes it back: the local removal is undone. The same happens on
-    /// the first sync to a CommBox user whose console name has a last name when the local
-    /// name is one word. Fix belongs in the projectors (send explicit clears) or in what the
-    /// dispatcher records as confirmed.
-    @Test(.timeLimit(.minutes(1)), .disabled("a local removal is pulled back (see the comment)"))
+    /// A field removed locally is cleared at the providers (explicitly: neither takes an
+    /// absent field as a removal), and the merge base records the clear, so the next pulls
+    /// see nothing to take back.
+    @Test(.timeLimit(.minutes(1)))
     func aFieldRemovedLocallyIsNotPulledBack() async throws {
         try await withBiFixture { f in
             let options = BiOptions(source: .jsonl)

@@ -22,12 +22,21 @@ struct BiUser: Sendable, Equatable {
     var metadata: [String: JSONValue] = [:]
     /// A column usersync does not map (SQLite only): must never be touched by a write-back.
     var note = "keep me"
+    /// Mapped only with `BiOptions.mapPhone` (JSONL and CSV sources).
+    var phone: String?
 
     var jsonLine: String {
         var object: [String: JSONValue] = ["id": .string(id), "metadata": .object(metadata)]
         if let name { object["name"] = .string(name) }
         if let email { object["email"] = .string(email) }
+        if let phone { object["phone"] = .string(phone) }
         return JSONValue.object(object).canonicalText
+    }
+
+    /// One CSV record (`id,name,email,phone,metadata`), every cell quoted.
+    var csvLine: String {
+        [id, name ?? "", email ?? "", phone ?? "", JSONValue.object(metadata).canonicalText]
+            .map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",")
     }
 
     static let ada = BiUser(id: "u1", name: "Ada Lovelace", email: "ada@example.com", metadata: ["plan": "free", "country": "UK"])
@@ -37,8 +46,12 @@ struct BiUser: Sendable, Equatable {
 
 /// What a test wants of the generated config.
 struct BiOptions: Sendable {
-    enum SourceKind: Sendable { case jsonl, sqlite }
+    enum SourceKind: Sendable { case jsonl, sqlite, csv }
     var source = SourceKind.jsonl
+    /// Maps `phone` (JSONL and CSV sources).
+    var mapPhone = false
+    /// `source.write_back` of a file source.
+    var writeBack = "inbound"
     var direction = "both"
     var conflictPolicy = "local"
     var pullInterval = "1ms"
@@ -75,6 +88,7 @@ final class BiFixture: Sendable {
     }
 
     var jsonlPath: String { directory.appendingPathComponent("users.jsonl").path }
+    var csvPath: String { directory.appendingPathComponent("users.csv").path }
     var databasePath: String { directory.appendingPathComponent("app.db").path }
     var inboundPath: String { directory.appendingPathComponent("inbound").appendingPathComponent("changes.jsonl").path }
     var statePath: String { directory.appendingPathComponent("state").appendingPathComponent("state.db").path }
@@ -87,6 +101,17 @@ final class BiFixture: Sendable {
     }
 
     func jsonlBytes() throws -> Data { try Data(contentsOf: URL(fileURLWithPath: jsonlPath)) }
+
+    /// Lines written as given (for null, empty and missing values the helpers cannot spell).
+    func writeJSONLLines(_ lines: [String]) throws {
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: jsonlPath), options: .atomic)
+    }
+
+    /// A CSV source with the given header and records.
+    func writeCSV(header: String = "id,name,email,phone,metadata", _ lines: [String]) throws {
+        try Data(([header] + lines).joined(separator: "\r\n").appending("\r\n").utf8)
+            .write(to: URL(fileURLWithPath: csvPath), options: .atomic)
+    }
 
     /// `users (id, name, email, metadata JSON text, note)`, as an application would keep it.
     func createDatabase(_ users: [BiUser]) throws {
@@ -135,7 +160,9 @@ final class BiFixture: Sendable {
         var lines = ["state:", "  path: \(statePath)", "source:"]
         switch options.source {
         case .jsonl:
-            lines += ["  kind: jsonl", "  path: \(jsonlPath)", "  inbound_path: \(inboundPath)"]
+            lines += ["  kind: jsonl", "  path: \(jsonlPath)", "  inbound_path: \(inboundPath)", "  write_back: \(options.writeBack)"]
+        case .csv:
+            lines += ["  kind: csv", "  path: \(csvPath)", "  inbound_path: \(inboundPath)", "  write_back: \(options.writeBack)"]
         case .sqlite:
             lines += ["  kind: sqlite", "  path: \(databasePath)", "  table: users"]
         }
@@ -145,6 +172,9 @@ final class BiFixture: Sendable {
             "    name: name",
             "    email: email",
             "    metadata: metadata",
+        ]
+        if options.mapPhone { lines.append("    phone: phone") }
+        lines += [
             "sync:",
             "  interval: 1s",
             "  direction: \(options.direction)",
@@ -194,6 +224,7 @@ final class BiFixture: Sendable {
     func establish(_ users: [BiUser], _ options: BiOptions, sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws -> SyncEngine {
         switch options.source {
         case .jsonl: try writeJSONL(users)
+        case .csv: try writeCSV(users.map(\.csvLine))
         case .sqlite: try createDatabase(users)
         }
         try sandbox.seedPerformChatUsers(users.map {
@@ -255,6 +286,7 @@ final class BiFixture: Sendable {
         #expect(remote?.firstName == parts.first, "CommBox FirstName of \(user.id)", sourceLocation: sourceLocation)
         #expect(remote?.lastName == parts.dropFirst().first, "CommBox LastName of \(user.id)", sourceLocation: sourceLocation)
         #expect(remote?.email == user.email, "CommBox Email of \(user.id)", sourceLocation: sourceLocation)
+        if let phone = user.phone { #expect(remote?.phone1 == phone, "CommBox Phone1 of \(user.id)", sourceLocation: sourceLocation) }
         for (key, field) in content {
             let expected = user.metadata[key].map { SandboxJSON.string($0.stringValue ?? $0.canonicalText) }
             #expect(remote?.content[field] == expected, "CommBox Content.\(field) of \(user.id)", sourceLocation: sourceLocation)

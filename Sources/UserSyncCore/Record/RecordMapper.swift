@@ -59,6 +59,10 @@ public struct RecordMapper: Sendable {
         }
     }
 
+    static func withoutEmptyValues(_ object: [String: JSONValue]) -> [String: JSONValue] {
+        object.contains { $0.value.isEmptyValue } ? object.filter { !$0.value.isEmptyValue } : object
+    }
+
     static func text(_ value: JSONValue) -> String? {
         value.scalarText
     }
@@ -75,15 +79,17 @@ public struct RecordMapper: Sendable {
     }
 
     /// JSON sources give an object; CSV and SQLite give JSON text, and an empty cell means `{}`.
+    /// A key whose value is null or `""` holds no value: it is left out, exactly like a key
+    /// that is not there, so that every provider clears it alike.
     static func metadata(from value: JSONValue) -> Result<[String: JSONValue], RejectionReason> {
         switch value {
         case .null: return .success([:])
-        case .object(let object): return .success(object)
+        case .object(let object): return .success(withoutEmptyValues(object))
         case .string(let text):
             if text.allSatisfy(\.isWhitespace) { return .success([:]) }
             do {
                 let parsed = try JSONParser.parse(text)
-                if case .object(let object) = parsed { return .success(object) }
+                if case .object(let object) = parsed { return .success(withoutEmptyValues(object)) }
                 return .failure(.metadataNotObject("a JSON \(kind(parsed))"))
             } catch {
                 return .failure(.metadataNotObject("text that is not JSON (\(error))"))
