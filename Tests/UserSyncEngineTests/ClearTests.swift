@@ -233,3 +233,35 @@ struct ClearTests {
         }
     }
 }
+
+/// A provider that keeps answering as if our request had not been applied would make every
+/// cycle send the same request forever. The same request with the same provider answer
+/// before it is sent once more, then stopped and reported as a dead letter.
+@Suite("Sync loops are detected and stopped")
+struct SyncLoopTests {
+    @Test(.timeLimit(.minutes(1)))
+    func theSameRequestWithNothingChangedInBetweenIsStopped() async throws {
+        try await withBiFixture { f in
+            let engine = try await f.establish(BiUser.pair, BiOptions(source: .jsonl, direction: "push"))
+            let id = try #require(try engine.store.providerUserID(provider: .commbox, externalID: "u1"))
+            // What a misbehaving provider keeps reporting, whatever we send.
+            let ghost: JSONValue = ["UniqueId": "u1", "FirstName": "Ghost", "Email": "ada@example.com"]
+            let start = f.writes.commBox
+            var sent: [Int] = []
+            for _ in 0..<4 {
+                try engine.store.recordRemote(provider: .commbox, externalID: "u1", providerUserID: id, document: ghost)
+                _ = try await engine.runCycle(forcePlan: true)
+                sent.append(f.writes.commBox - start)
+            }
+            #expect(sent == [1, 2, 2, 2])
+            let dead = try engine.store.deadLetters(provider: .commbox)
+            #expect(dead.map(\.externalID) == ["u1"])
+            #expect(dead.first?.lastError.contains("sync loop stopped") == true)
+            // An operator's retry sends it once more.
+            let item = try #require(dead.first)
+            #expect(try engine.store.retryItem(id: item.id) == .requeued)
+            _ = try await engine.runCycle()
+            #expect(f.writes.commBox - start == 3)
+        }
+    }
+}
