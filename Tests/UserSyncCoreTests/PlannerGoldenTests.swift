@@ -136,7 +136,7 @@ struct PlannerGoldenTests {
         var events: [GoldenEvent] = []
         guard case .row(let columns) = row(ada) else { return }
         planner.consider(.row(SourceRow(location: SourceLocation(.row, 4, line: 6), columns: columns))) { events.append(GoldenEvent($0)) }
-        #expect(events == [.rejected("ada", code: "field_too_long", at: SourceLocation(.row, 4, line: 6))])
+        #expect(events == [.refused(.strict, "ada", code: "field_too_long", at: SourceLocation(.row, 4, line: 6))])
     }
 
     @Test func aSnapshotOfAnUnplannedProviderIsIgnored() {
