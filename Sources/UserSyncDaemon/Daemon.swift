@@ -28,9 +28,7 @@ public enum Daemon {
         } catch {
             throw AlreadyRunning(description: "\(error)")
         }
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.redirectConfiguration = .disallow
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: SyncEngine.httpClientConfiguration(for: config))
         do {
             try await serve(
                 config: config, configPath: configPath, environment: environment, client: client, logger: logger,

@@ -35,9 +35,28 @@ public final class SyncEngine: Sendable {
             for provider in pauses.keys { try store.setProviderPause(provider: provider, nil) }
             pauses = [:]
         }
-        self.dispatchers = runtimes.map {
-            Dispatcher(runtime: $0, store: store, policy: config.retryPolicy, logger: logger, pause: pauses[$0.provider])
+        // An open circuit outlives the process: the next one probes instead of sending all.
+        // An operator's reload closes it with the pauses (a fixed base_url, a new network).
+        if resumePaused {
+            for provider in try store.circuits().keys { try store.setCircuit(provider: provider, nil) }
         }
+        let circuits = try store.circuits()
+        self.dispatchers = runtimes.map {
+            Dispatcher(
+                runtime: $0, store: store, policy: config.retryPolicy, logger: logger, pause: pauses[$0.provider],
+                circuit: DeliveryStateMachine.Circuit(circuits[$0.provider]), openAfter: config.retry.openAfter)
+        }
+    }
+
+    /// The HTTP client settings for a configuration: no redirects (a provider that redirects
+    /// is misconfigured, and credentials must not follow), and enough connections per host
+    /// for every request a provider may have in flight (AsyncHTTPClient's default is 8).
+    public static func httpClientConfiguration(for config: UserSyncConfiguration) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        let concurrency = max(config.providers.performChat?.concurrency ?? 0, config.providers.commBox?.concurrency ?? 0)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, concurrency))
+        return configuration
     }
 
     /// Reads, validates and plans without writing or sending anything. The state database,

@@ -40,13 +40,19 @@ extension StateStore {
         }
     }
 
-    /// Items of one provider whose time has come, oldest first.
-    public func dueItems(provider: ProviderID, now: Double = StateStore.now(), limit: Int = 500) throws(StoreError) -> [OutboxItem] {
+    /// Items of one provider whose time has come, oldest first; after `cursor` when given
+    /// (the next page of a pass that is still sending the previous one).
+    public func dueItems(provider: ProviderID, now: Double = StateStore.now(), after cursor: OutboxCursor? = nil, limit: Int = 500) throws(StoreError) -> [OutboxItem] {
         try read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE provider = ? AND state NOT IN ('held', 'identity') AND not_before <= ? ORDER BY not_before, id LIMIT ?",
-                arguments: [provider.rawValue, now, limit]
-            ).map(Self.outboxItem)
+            var sql = "SELECT * FROM outbox WHERE provider = ? AND state NOT IN ('held', 'identity') AND not_before <= ?"
+            var arguments: StatementArguments = [provider.rawValue, now]
+            if let cursor {
+                sql += " AND (not_before > ? OR (not_before = ? AND id > ?))"
+                arguments += [cursor.notBefore, cursor.notBefore, cursor.id]
+            }
+            sql += " ORDER BY not_before, id LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.outboxItem)
         }
     }
 
@@ -103,14 +109,17 @@ extension StateStore {
         }
     }
 
-    /// A failure worth retrying: count the attempt and wait until `notBefore`.
-    public func reschedule(_ item: OutboxItem, status: Int?, message: String, notBefore: Double, now: Double = StateStore.now()) throws(StoreError) {
+    /// A failure worth retrying: wait until `notBefore`, counting the attempt when `charge`
+    /// (the provider answered about this change, not about an outage of its own).
+    public func reschedule(
+        _ item: OutboxItem, status: Int?, message: String, notBefore: Double, charge: Bool = true, now: Double = StateStore.now()
+    ) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
-                UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_status = ?, last_error = ?,
+                UPDATE outbox SET attempts = attempts + ?, not_before = ?, last_status = ?, last_error = ?,
                     first_failed_at = COALESCE(first_failed_at, ?), updated_at = ?
                 WHERE id = ?
-                """, arguments: [notBefore, status, message, now, now, item.id])
+                """, arguments: [charge ? 1 : 0, notBefore, status, message, now, now, item.id])
         }
     }
 

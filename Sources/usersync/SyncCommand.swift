@@ -13,7 +13,8 @@ struct SyncCommand: AsyncParsableCommand {
         abstract: "Run one sync cycle and exit.",
         discussion: """
             Exit status: 0 everything planned was delivered (or waits for the user to be created at the provider); \
-            65 some changes were refused and dead-lettered; 69 a provider refused the credentials and is paused; \
+            65 some changes were refused and dead-lettered; 69 a provider refused the credentials and is paused \
+            (a saved pause is honoured: no request is sent to it until its probe time, or with --probe-auth once); \
             75 some changes wait for a retry; 78 the config is invalid; 1 any other error.
             """)
 
@@ -31,6 +32,11 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Plan even if the source looks unchanged since the last cycle.")
     var force = false
 
+    @Flag(
+        name: .customLong("probe-auth"),
+        help: "Try a provider paused after refused credentials now, with one request (by default its pause is honoured).")
+    var probeAuth = false
+
     func run() async throws {
         let config = try AppContext.loadConfig(options)
         let logger = AppContext.bootstrapLogging(config)
@@ -39,7 +45,7 @@ struct SyncCommand: AsyncParsableCommand {
             if dryRun {
                 report = try SyncEngine.dryRun(config: config, logger: logger)
             } else {
-                report = try await Self.cycle(config: config, force: force, logger: logger)
+                report = try await Self.cycle(config: config, force: force, probeAuth: probeAuth, logger: logger)
             }
         } catch {
             logger.error("sync failed", metadata: ["reason": "\(error)"])
@@ -51,15 +57,25 @@ struct SyncCommand: AsyncParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
-    static func cycle(config: UserSyncConfiguration, force: Bool, logger: Logger) async throws -> CycleReport {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
+    static func cycle(config: UserSyncConfiguration, force: Bool, probeAuth: Bool, logger: Logger) async throws -> CycleReport {
         // A manual sync while the service runs would deliver the same queue twice.
         let lock = try InstanceLock(statePath: config.state.path)
         defer { withExtendedLifetime(lock) {} }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: SyncEngine.httpClientConfiguration(for: config))
         do {
-            let engine = try SyncEngine(config: config, client: client, logger: logger)
+            // A saved pause is honoured: ten runs from cron with a bad secret would otherwise
+            // be ten failed logins, and perform.chat locks the key after ten.
+            let engine = try SyncEngine(config: config, client: client, logger: logger, resumePaused: false)
+            if probeAuth {
+                for dispatcher in engine.dispatchers { await dispatcher.probeAuthNow() }
+            }
+            for dispatcher in engine.dispatchers {
+                if let pause = await dispatcher.pause, !probeAuth {
+                    logger.warning("provider paused after refused credentials: nothing is sent to it (use --probe-auth to try once)", metadata: [
+                        "provider": "\(dispatcher.provider)", "reason": "\(pause.reason)",
+                    ])
+                }
+            }
             let report = try await engine.runCycle(forcePlan: force)
             try await client.shutdown()
             return report

@@ -64,7 +64,7 @@ final class InMemoryProviderAdapter: ProviderAdapter {
 
     // MARK: ProviderAdapter
 
-    func resolveIDs(for records: [UserRecord]) async -> [String: IDResolution] {
+    func resolveIDs(for records: [UserRecord], control: LookupControl) async -> [String: IDResolution] {
         var results: [String: IDResolution] = [:]
         for record in records {
             let answer: IDResolution = state.withLock { state in

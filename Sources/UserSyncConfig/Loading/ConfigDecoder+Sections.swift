@@ -33,6 +33,7 @@ extension ConfigDecoder {
 
     func decodeState(_ section: ConfigSection?) -> Config.StateSettings? {
         guard let section, let path = requiredPath(section, "path") else { return nil }
+        if let problem = StatePathRule.problem(with: path) { report(section, "path", problem) }
         return Config.StateSettings(path: path)
     }
 
@@ -52,7 +53,7 @@ extension ConfigDecoder {
         return sync
     }
 
-    static let retryKeys = ["base_delay", "max_delay", "max_attempts", "max_age"]
+    static let retryKeys = ["base_delay", "max_delay", "max_attempts", "max_age", "open_after"]
 
     func decodeRetry(_ section: ConfigSection?) -> Config.RetrySettings {
         var retry = Config.RetrySettings()
@@ -66,6 +67,9 @@ extension ConfigDecoder {
         }
         if let age = duration(section, "max_age", allowZero: true) {
             retry.maxAge = age == .zero ? nil : age
+        }
+        if let openAfter = integer(section, "open_after", in: 1...1000, expected: "a whole number of failures from 1 to 1000") {
+            retry.openAfter = openAfter
         }
         if retry.maxDelay < retry.baseDelay {
             let maxDelay = DurationSyntax.format(retry.maxDelay)

@@ -58,6 +58,7 @@ extension UserSyncConfiguration {
         out.field("max_delay", DurationSyntax.format(retry.maxDelay))
         out.field("max_attempts", retry.maxAttempts.map(String.init) ?? "0", comment: retry.maxAttempts == nil ? "unlimited" : nil)
         out.field("max_age", retry.maxAge.map(DurationSyntax.format) ?? "0s", comment: retry.maxAge == nil ? "no age limit" : nil)
+        out.field("open_after", "\(retry.openAfter)")
         out.close()
     }
 

@@ -26,4 +26,9 @@ enum EngineMetrics {
     static func delivery(provider: ProviderID, outcome: String) {
         Counter(label: "usersync_deliveries_total", dimensions: [("provider", provider.rawValue), ("outcome", outcome)]).increment()
     }
+
+    /// 1 while the provider's circuit is open (it is failing and only probed).
+    static func circuit(provider: ProviderID, open: Bool) {
+        Gauge(label: "usersync_circuit_open", dimensions: [("provider", provider.rawValue)]).record(open ? 1 : 0)
+    }
 }

@@ -14,8 +14,16 @@ public struct DispatchReport: Sendable, Equatable {
     public var requestsFailed: Int { retrying + deadLettered }
     /// Why the provider is paused (credentials refused), when it is.
     public var pausedReason: String?
-    /// The provider asked us to wait (Retry-After or a failure burst) until this time.
+    /// The provider asked us to wait (Retry-After) or is failing (circuit open) until this time.
     public var heldUntil: Double?
+    /// The provider's circuit, when it is open.
+    public var circuit: CircuitState?
+
+    public struct CircuitState: Sendable, Equatable {
+        public let since: Double
+        public let nextProbeAt: Double
+        public let failedProbes: Int
+    }
 
     public init(provider: ProviderID) {
         self.provider = provider

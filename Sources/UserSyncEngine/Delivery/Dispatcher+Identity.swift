@@ -10,10 +10,10 @@ import UserSyncStore
 extension Dispatcher {
     struct Resolution {
         var ready: [(OutboxItem, String)] = []
-        var failed: [(OutboxItem, String?, ProviderResponse)] = []
+        var failed: [(OutboxItem, ProviderResponse)] = []
     }
 
-    func resolve(_ unknown: [OutboxItem], now: Double, report: inout DispatchReport) async throws -> Resolution {
+    func resolve(_ unknown: [OutboxItem], control: LookupControl, now: Double, report: inout DispatchReport) async throws -> Resolution {
         var resolution = Resolution()
         let adapter = runtime.adapter
         // Users who share an e-mail in the source cannot be identified by it: no lookup.
@@ -30,7 +30,7 @@ extension Dispatcher {
             }
         }
         guard !lookups.isEmpty else { return resolution }
-        let resolved = await adapter.resolveIDs(for: lookups.map(\.record))
+        let resolved = await adapter.resolveIDs(for: lookups.map(\.record), control: control)
         // A profile found for two of these users at once is neither's.
         var claimants: [String: [String]] = [:]
         for item in lookups {
@@ -64,7 +64,7 @@ extension Dispatcher {
                 try parkMissing(item, now: now)
                 report.parked += 1
             case .failed(let response):
-                resolution.failed.append((item, nil, response))
+                resolution.failed.append((item, response))
             }
         }
         return resolution

@@ -4,203 +4,197 @@ import UserSyncCore
 import UserSyncProviders
 import UserSyncStore
 
-/// Delivers one provider's outbox: resolves ids, sends with bounded concurrency through the
-/// provider's rate limiter, and applies the retry policy to every answer. It owns the
-/// provider-wide state: a shared backoff after 429/5xx and the pause after refused credentials.
+/// Delivers one provider's outbox: keeps up to `concurrency` requests in flight through the
+/// provider's rate limiter (no batch waits for its slowest request), resolves ids as the
+/// queue is read, and carries out what the `DeliveryStateMachine` decides for every answer.
+/// The decisions are the machine's; the store, the adapter, the logs and metrics are here.
 public actor Dispatcher {
     public nonisolated let provider: ProviderID
     let runtime: ProviderRuntime
     let store: StateStore
-    let policy: RetryPolicy
     let logger: Logger
     /// How long a user the provider does not have waits before it is looked up again.
     let parkedRecheck: Double
+    /// Outbox items read at a time.
     let batchSize: Int
-    private var holdUntil: Double = 0
-    private var consecutiveFailures = 0
-    public private(set) var pause: ProviderPause?
-    private var random = SystemRandomNumberGenerator()
+    var machine: DeliveryStateMachine
+    let jitter: @Sendable () -> Double
 
-    /// - Parameter pause: a pause restored from the state (a restart keeps honouring the
-    ///   probe interval, so a crash loop cannot lock a key out).
-    public init(runtime: ProviderRuntime, store: StateStore, policy: RetryPolicy, logger: Logger, pause: ProviderPause? = nil, parkedRecheck: Double = 3600, batchSize: Int = 200) {
-        self.pause = pause
+    /// - Parameters:
+    ///   - pause: a pause restored from the state (a restart keeps honouring the probe
+    ///     interval, so a crash loop cannot lock a key out).
+    ///   - circuit: an open circuit restored from the state (a restart or the next
+    ///     `sync --once` keeps probing instead of sending the whole queue into an outage).
+    ///   - jitter: uniform draws in [0, 1) for backoff; injected by tests.
+    public init(
+        runtime: ProviderRuntime, store: StateStore, policy: RetryPolicy, logger: Logger, pause: ProviderPause? = nil,
+        circuit: DeliveryStateMachine.Circuit = .closed, openAfter: Int = 5, parkedRecheck: Double = 3600, batchSize: Int = 200,
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.provider = runtime.provider
         self.runtime = runtime
         self.store = store
-        self.policy = policy
         self.logger = logger
         self.parkedRecheck = parkedRecheck
         self.batchSize = batchSize
+        self.jitter = jitter
+        machine = DeliveryStateMachine(
+            policy: policy, openAfter: openAfter, authProbeInterval: Self.seconds(runtime.authProbeInterval), circuit: circuit, pause: pause)
     }
+
+    public var pause: ProviderPause? { machine.pause }
+    public var isPaused: Bool { machine.pause != nil }
+    public var circuit: DeliveryStateMachine.Circuit { machine.circuit }
 
     /// The time this provider next has work or a probe due (nil when nothing is waiting).
-    public func nextWakeTime() throws -> Double? {
+    public func nextWakeTime(now: Double = StateStore.now()) throws -> Double? {
         guard let due = try store.nextDueTime(provider: provider) else { return nil }
-        if let pause { return max(due, pause.nextProbeAt) }
-        return max(due, holdUntil)
+        return max(due, machine.nextSendTime(now: now) ?? due)
     }
 
-    /// Lifts a pause (after a config reload): the next pass sends again.
+    /// Lifts a pause and closes the circuit (after a config reload): the next pass sends again.
     public func resume() throws {
-        pause = nil
-        holdUntil = 0
+        machine.reset()
         try store.setProviderPause(provider: provider, nil)
+        try store.setCircuit(provider: provider, nil)
     }
 
-    /// Sends everything that is due now. Stops early when the provider pushes back (429/5xx:
-    /// the rest waits for the shared backoff) or refuses the credentials (paused).
-    /// - Parameter progress: called after every batch (the service's watchdog heartbeat).
-    public func dispatchDue(
-        stop: StopSignal = .never, progress: @Sendable () -> Void = {}, now clock: @Sendable () -> Double = { StateStore.now() }
-    ) async throws -> DispatchReport {
-        var report = DispatchReport(provider: provider)
-        while !Task.isCancelled && !stop.isSet {
-            progress()
-            let now = clock()
-            var probing = false
-            if let pause {
-                guard now >= pause.nextProbeAt else {
-                    report.pausedReason = pause.reason
-                    break
-                }
-                probing = true
-            }
-            if holdUntil > now {
-                report.heldUntil = holdUntil
-                break
-            }
-            let items = try store.dueItems(provider: provider, now: now, limit: probing ? 1 : batchSize)
-            if items.isEmpty { break }
-            var ready: [(OutboxItem, String)] = []
-            var unknown: [OutboxItem] = []
-            for item in items {
-                if let id = try store.providerUserID(provider: provider, externalID: item.externalID) {
-                    ready.append((item, id))
-                } else {
-                    unknown.append(item)
-                }
-            }
-            // Failed lookups.
-            var outcomes: [(OutboxItem, String?, ProviderResponse)] = []
-            if !unknown.isEmpty {
-                let resolution = try await resolve(unknown, now: now, report: &report)
-                ready += resolution.ready
-                outcomes += resolution.failed
-            }
-            var pushedBack = false
-            // A lookup that failed with 429/5xx/network is one request, often answering for
-            // many users (a list page), and the adapters send no more lookups after one: only
-            // the first such user is charged an attempt. The others were never tried; they wait
-            // for the provider's shared hold (deferred below) with their attempts untouched, so
-            // a user far down the queue is not dead-lettered for lookups it never had.
-            var chargedLookupFailure = false
-            var untried: [(OutboxItem, ProviderResponse)] = []
-            for (item, providerUserID, response) in outcomes {
-                if Self.isCancelled(response) && (stop.isSet || Task.isCancelled) { continue }
-                if case .retryLater = response {
-                    if chargedLookupFailure {
-                        untried.append((item, response))
-                        continue
-                    }
-                    chargedLookupFailure = true
-                }
-                pushedBack = try apply(response, to: item, providerUserID: providerUserID, now: clock(), report: &report) || pushedBack
-            }
-            for (item, response) in untried {
-                try store.noteWaiting(item, status: response.status, message: response.message, notBefore: max(holdUntil, clock()))
-                report.retrying += 1
-            }
-            // A lookup that was throttled (429, Retry-After) holds the pushes back too.
-            // A probe is the one request a paused provider gets: it must go out.
-            if (pause == nil || probing) && !outcomes.contains(where: { Self.isThrottle($0.2) }) {
-                let deliveries = try prepare(ready, now: clock(), report: &report)
-                pushedBack = try await push(
-                    deliveries, concurrency: probing ? 1 : runtime.concurrency, stop: stop, progress: progress, clock: clock, report: &report)
-                    || pushedBack
-            }
-            if pause != nil {
-                report.pausedReason = pause?.reason
-                break
-            }
-            if pushedBack {
-                // The provider-wide hold goes into the state, so that the next process (a
-                // `sync --once` right after this one, a restart) honours it as well.
-                try store.deferQueue(provider: provider, until: holdUntil)
-                report.heldUntil = holdUntil
-                break
-            }
-        }
-        return report
-    }
-
-    /// Sends `ready` with bounded concurrency and records each answer as soon as it arrives,
-    /// so that a crash repeats at most the requests in flight. Returns true when the provider
-    /// pushed back.
-    private func push(
-        _ ready: [Delivery], concurrency: Int, stop: StopSignal, progress: @Sendable () -> Void,
-        clock: @Sendable () -> Double, report: inout DispatchReport
-    ) async throws -> Bool {
-        let adapter = runtime.adapter
-        let store = self.store
-        let provider = self.provider
-        return try await withThrowingTaskGroup(of: (Delivery, String?, ProviderResponse).self) { group in
-            var pending = ready[...]
-            var pushedBack = false
-            // After a 401/403 nothing more is sent: every further request would be another
-            // failed login counting towards the provider's lockout. After a 429 or a
-            // Retry-After nothing more is sent either: the provider said when to come back.
-            var halted = false
-            func startNext() {
-                guard !stop.isSet, !halted, let delivery = pending.popFirst() else { return }
-                group.addTask {
-                    await Self.deliver(delivery, adapter: adapter, store: store, provider: provider)
-                }
-            }
-            for _ in 0..<max(1, concurrency) { startNext() }
-            while let (delivery, providerUserID, response) = try await group.next() {
-                progress()
-                // Requests cut short by a stop or by the refusal below were never answered:
-                // they stay due, with no attempt counted.
-                if Self.isCancelled(response) && (halted || stop.isSet || Task.isCancelled) { continue }
-                if case .authentication = response, !halted {
-                    halted = true
-                    // Requests still waiting for the rate limiter would be more failed logins.
-                    group.cancelAll()
-                }
-                if Self.isThrottle(response) { halted = true }
-                pushedBack = try apply(
-                    response, to: delivery.item, providerUserID: providerUserID, delivery: delivery, now: clock(), report: &report)
-                    || pushedBack
-                startNext()
-            }
-            return pushedBack
-        }
-    }
-
-    static func isCancelled(_ response: ProviderResponse) -> Bool {
-        if case .retryLater(nil, nil, "cancelled") = response { return true }
-        return false
+    /// Makes a saved authentication pause due now: the next pass sends one probe.
+    public func probeAuthNow(now: Double = StateStore.now()) {
+        machine.probePauseNow(now)
     }
 
     /// A refused login seen outside a push (a pull): pause exactly as a push's 401 would.
     public func pauseAfterRefusal(_ response: ProviderResponse, now: Double = StateStore.now()) throws {
         guard case .authentication(let status, let message) = response else { return }
-        let probeInterval = Self.seconds(runtime.authProbeInterval)
         let reason = "HTTP \(status): \(message)"
-        pause = ProviderPause(reason: reason, since: pause?.since ?? now, nextProbeAt: now + probeInterval)
+        let pause = machine.refused(reason: reason, now: now)
         try store.setProviderPause(provider: provider, pause)
         logger.error("credentials refused: provider paused, fix the secret and reload", metadata: [
-            "provider": "\(provider)", "status": "\(status)", "reason": "\(reason)", "next_probe_in_s": "\(Int(probeInterval))",
+            "provider": "\(provider)", "status": "\(status)", "reason": "\(reason)", "next_probe_in_s": "\(Int(pause.nextProbeAt - now))",
         ])
     }
 
-    public var isPaused: Bool { pause != nil }
+    /// One pass over what is due now. Requests start as the provider allows (concurrency,
+    /// an open circuit's single probe, a pause, a `Retry-After`) and every answer is recorded
+    /// as it arrives, so a crash repeats at most the requests in flight. A stop starts nothing
+    /// new; the requests in flight finish (or are cut short, costing no attempt).
+    /// - Parameter progress: called for every request and answer (the watchdog heartbeat).
+    public func dispatchDue(
+        stop: StopSignal = .never, progress: @escaping @Sendable () -> Void = {}, now clock: @escaping @Sendable () -> Double = { StateStore.now() }
+    ) async throws -> DispatchReport {
+        var report = DispatchReport(provider: provider)
+        var queue = DueQueue()
+        let adapter = runtime.adapter
+        let store = self.store
+        let provider = self.provider
+        let concurrency = max(1, runtime.concurrency)
+        try await withThrowingTaskGroup(of: (Delivery, String?, ProviderResponse).self) { group in
+            var inFlight = 0
+            var halted = false
+            while true {
+                progress()
+                starting: while !halted && !stop.isSet && !Task.isCancelled {
+                    let now = clock()
+                    let probing: Bool
+                    switch machine.permit(now: now, inFlight: inFlight) {
+                    case .wait(let until, let why):
+                        note(why, until: until, now: now, report: &report)
+                        break starting
+                    case .probe: probing = true
+                    case .send:
+                        guard inFlight < concurrency else { break starting }
+                        probing = false
+                    }
+                    guard let delivery = try await next(from: &queue, probing: probing, stop: stop, progress: progress, clock: clock, report: &report) else {
+                        break starting
+                    }
+                    group.addTask { await Self.deliver(delivery, adapter: adapter, store: store, provider: provider) }
+                    inFlight += 1
+                }
+                guard inFlight > 0, let (delivery, providerUserID, response) = try await group.next() else { break }
+                inFlight -= 1
+                progress()
+                let halt = try record(response, for: delivery, providerUserID: providerUserID, now: clock(), report: &report)
+                if halt && !halted {
+                    halted = true
+                    // After a refused login, requests still waiting for the rate limiter would be
+                    // more failed logins: cut them short (they cost no attempt).
+                    if case .authentication = response { group.cancelAll() }
+                }
+            }
+        }
+        if let pause = machine.pause { report.pausedReason = pause.reason }
+        return report
+    }
 
-    /// A 429, or any answer carrying a Retry-After: the provider as a whole asks for a pause.
-    static func isThrottle(_ response: ProviderResponse) -> Bool {
-        guard case .retryLater(let status, let retryAfter, _) = response else { return false }
-        return status == 429 || retryAfter != nil
+    /// The next delivery of this pass: from the due items read so far, reading (and
+    /// resolving the ids of) the next page when they run out.
+    private func next(
+        from queue: inout DueQueue, probing: Bool, stop: StopSignal, progress: @escaping @Sendable () -> Void,
+        clock: @Sendable () -> Double, report: inout DispatchReport
+    ) async throws -> Delivery? {
+        while queue.ready.isEmpty {
+            guard !queue.exhausted, !stop.isSet, !Task.isCancelled else { return nil }
+            let now = clock()
+            if probing { machine.probeStarted() }
+            let items = try store.dueItems(provider: provider, now: now, after: queue.cursor, limit: probing ? 1 : batchSize)
+            if let last = items.last { queue.cursor = OutboxCursor(notBefore: last.notBefore, id: last.id) }
+            if items.count < (probing ? 1 : batchSize) { queue.exhausted = !probing || items.isEmpty }
+            if items.isEmpty { return nil }
+            var known: [(OutboxItem, String)] = []
+            var unknown: [OutboxItem] = []
+            for item in items {
+                if let id = try store.providerUserID(provider: provider, externalID: item.externalID) {
+                    known.append((item, id))
+                } else {
+                    unknown.append(item)
+                }
+            }
+            if !unknown.isEmpty {
+                let control = LookupControl(shouldStop: { stop.isSet || Task.isCancelled }, progress: progress)
+                let resolution = try await resolve(unknown, control: control, now: now, report: &report)
+                known += resolution.ready
+                try recordFailedLookups(resolution.failed, now: clock(), report: &report)
+            }
+            queue.ready += try prepare(known, now: clock(), report: &report)
+            // A probe is one request: its lookup was it, when there was one.
+            if probing && !unknown.isEmpty { return nil }
+        }
+        return queue.ready.removeFirst()
+    }
+
+    /// A lookup that failed answered for many users at once, and the adapters send no more
+    /// lookups after one: only the first user is treated as answered (and charged only if
+    /// the machine says the provider is otherwise fine); the others were never tried, and
+    /// wait with their attempts untouched.
+    private func recordFailedLookups(_ failed: [(OutboxItem, ProviderResponse)], now: Double, report: inout DispatchReport) throws {
+        guard let (first, response) = failed.first(where: { $0.1 != .cancelled }) else { return }
+        let actions = machine.answered(response, item: first.externalID, attempts: first.attempts, firstFailedAt: first.firstFailedAt, now: now, jitter: jitter())
+        _ = try carryOut(actions, item: first, delivery: nil, providerUserID: nil, response: response, now: now, report: &report)
+        let waitUntil = max(machine.nextSendTime(now: now) ?? now, now + 0.05)
+        for (item, response) in failed where item.id != first.id && response != .cancelled {
+            try store.noteWaiting(item, status: response.status, message: response.message, notBefore: waitUntil)
+            report.retrying += 1
+        }
+    }
+
+    /// Records one push's answer; true when no further request should start in this pass.
+    private func record(_ response: ProviderResponse, for delivery: Delivery, providerUserID: String?, now: Double, report: inout DispatchReport) throws -> Bool {
+        let item = delivery.item
+        let actions = machine.answered(response, item: item.externalID, attempts: item.attempts, firstFailedAt: item.firstFailedAt, now: now, jitter: jitter())
+        return try carryOut(actions, item: item, delivery: delivery, providerUserID: providerUserID, response: response, now: now, report: &report)
+    }
+
+    private func note(_ why: DeliveryStateMachine.Wait, until: Double, now: Double, report: inout DispatchReport) {
+        switch why {
+        case .paused: report.pausedReason = machine.pause?.reason
+        case .retryAfter, .circuitOpen: report.heldUntil = until
+        case .probeInFlight: break
+        }
+        if case .open(let since, _, let failed, _) = machine.circuit {
+            report.circuit = DispatchReport.CircuitState(since: since, nextProbeAt: until, failedProbes: failed)
+        }
     }
 
     /// One push; on a 404 the stale mapping is dropped and the user looked up once more.
@@ -211,10 +205,19 @@ public actor Dispatcher {
         let providerUserID = delivery.providerUserID
         let first = await adapter.push(document: delivery.request, providerUserID: providerUserID, record: item.record)
         guard case .notFound = first.response else { return (delivery, providerUserID, first.response) }
-        try? store.dropIDMapping(provider: provider, externalID: item.externalID)
-        switch await adapter.resolveIDs(for: [item.record])[item.externalID] ?? .missing {
+        do {
+            try store.dropIDMapping(provider: provider, externalID: item.externalID)
+        } catch {
+            return (delivery, providerUserID, .retryLater(status: nil, retryAfter: nil, message: "state database: \(error)"))
+        }
+        switch await adapter.resolveIDs(for: [item.record], control: .none)[item.externalID] ?? .missing {
         case .found(let newID) where newID != providerUserID:
-            let refused = (try? store.storeIDMappings(provider: provider, [(item.externalID, newID)])) ?? []
+            let refused: [RefusedBinding]
+            do {
+                refused = try store.storeIDMappings(provider: provider, [(item.externalID, newID)])
+            } catch {
+                return (delivery, nil, .retryLater(status: nil, retryAfter: nil, message: "state database: \(error)"))
+            }
             if let taken = refused.first {
                 return (delivery, nil, .permanent(status: 404, message: "user \(providerUserID) no longer exists at \(provider); the profile found instead, \(newID), belongs to \(taken.boundTo)"))
             }
@@ -232,68 +235,6 @@ public actor Dispatcher {
         }
     }
 
-    /// Returns true when the provider pushed back (the rest of the queue should wait).
-    func apply(
-        _ response: ProviderResponse, to item: OutboxItem, providerUserID: String?, delivery: Delivery? = nil, now: Double,
-        report: inout DispatchReport
-    ) throws -> Bool {
-        var meta: Logger.Metadata = ["provider": "\(provider)", "external_id": "\(item.externalID)"]
-        if let status = response.status { meta["status"] = "\(status)" }
-        let action = policy.decide(
-            response, attempts: item.attempts, firstFailedAt: item.firstFailedAt, now: now,
-            jitter: Double.random(in: 0..<1, using: &random))
-        switch action {
-        case .acknowledge:
-            try store.acknowledge(item, providerUserID: providerUserID, confirmed: delivery?.holding, request: delivery?.key, now: now)
-            report.pushed += 1
-            EngineMetrics.delivery(provider: provider, outcome: "success")
-            consecutiveFailures = 0
-            if let pause {
-                logger.notice("credentials accepted again; provider resumed", metadata: ["provider": "\(provider)", "paused_for_s": "\(Int(now - pause.since))"])
-                self.pause = nil
-                try store.setProviderPause(provider: provider, nil)
-            }
-            logger.debug("pushed", metadata: meta)
-            return false
-        case .retry(let delay):
-            consecutiveFailures += 1
-            // The whole provider shares the backoff: a burst of 429/5xx slows every item.
-            let shared = policy.backoff(failures: consecutiveFailures, jitter: Double.random(in: 0.5..<1, using: &random))
-            let wait = max(delay, shared, 0.05)
-            holdUntil = max(holdUntil, now + wait)
-            try store.reschedule(item, status: response.status, message: response.message, notBefore: now + wait, now: now)
-            report.retrying += 1
-            EngineMetrics.delivery(provider: provider, outcome: "retry_later")
-            meta["reason"] = "\(response.message)"
-            meta["attempt"] = "\(item.attempts + 1)"
-            meta["retry_in_s"] = "\(String(format: "%.1f", wait))"
-            logger.warning("delivery failed, will retry", metadata: meta)
-            return true
-        case .reresolve, .deadLetter:
-            let reason: String
-            if case .deadLetter(let why) = action { reason = why } else { reason = "HTTP 404: \(response.message)" }
-            try store.deadLetter(item, status: response.status, message: reason, now: now)
-            report.deadLettered += 1
-            EngineMetrics.delivery(provider: provider, outcome: "dead_letter")
-            meta["reason"] = "\(reason)"
-            logger.error("delivery refused, moved to dead letters", metadata: meta)
-            return false
-        case .pauseProvider(let reason):
-            let probeInterval = Self.seconds(runtime.authProbeInterval)
-            if pause == nil {
-                pause = ProviderPause(reason: reason, since: now, nextProbeAt: now + probeInterval)
-            } else {
-                pause?.nextProbeAt = now + probeInterval
-            }
-            EngineMetrics.delivery(provider: provider, outcome: "paused")
-            try store.setProviderPause(provider: provider, .init(reason: reason, since: pause!.since, nextProbeAt: pause!.nextProbeAt))
-            meta["reason"] = "\(reason)"
-            meta["next_probe_in_s"] = "\(Int(probeInterval))"
-            logger.error("credentials refused: provider paused, fix the secret and reload", metadata: meta)
-            return false
-        }
-    }
-
     func parkMissing(_ item: OutboxItem, now: Double) throws {
         try store.park(item, reason: "awaiting creation at \(provider)", recheckAt: now + parkedRecheck, now: now)
         if item.state != .parked {
@@ -304,4 +245,11 @@ public actor Dispatcher {
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
+}
+
+/// The due items one pass has read and not sent yet, and where reading goes on.
+struct DueQueue {
+    var ready: [Delivery] = []
+    var cursor: OutboxCursor?
+    var exhausted = false
 }

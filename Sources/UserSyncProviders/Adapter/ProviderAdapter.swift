@@ -13,7 +13,8 @@ public protocol ProviderAdapter: Sendable {
     /// Finds the provider's ids for users the id map does not know yet, choosing the
     /// cheapest way for how many are asked. Users the provider does not have come back as
     /// `.missing` (or are created, where the provider allows and the operator opted in).
-    func resolveIDs(for records: [UserRecord]) async -> [String: IDResolution]
+    /// Between requests it reports progress and stops when told (the rest `.cancelled`).
+    func resolveIDs(for records: [UserRecord], control: LookupControl) async -> [String: IDResolution]
 
     /// Sends one user's full desired document.
     func push(document: JSONValue, providerUserID: String, record: UserRecord) async -> PushResult
@@ -28,6 +29,24 @@ public protocol ProviderAdapter: Sendable {
 
 extension ProviderAdapter {
     public func identifiesByEmail(_ record: UserRecord) -> Bool { false }
+
+    public func resolveIDs(for records: [UserRecord]) async -> [String: IDResolution] {
+        await resolveIDs(for: records, control: .none)
+    }
+}
+
+/// How a run of lookups (possibly hundreds of requests) stays a good citizen of the service:
+/// a heartbeat for the watchdog after every request, and a stop between requests.
+public struct LookupControl: Sendable {
+    public let shouldStop: @Sendable () -> Bool
+    public let progress: @Sendable () -> Void
+
+    public init(shouldStop: @escaping @Sendable () -> Bool, progress: @escaping @Sendable () -> Void) {
+        self.shouldStop = shouldStop
+        self.progress = progress
+    }
+
+    public static let none = LookupControl(shouldStop: { false }, progress: {})
 }
 
 public enum IDResolution: Sendable, Equatable {

@@ -43,7 +43,7 @@ public struct ProviderHTTP: Sendable {
         do {
             try await gate.enter()
         } catch {
-            return .failure(ProviderFailure(response: .retryLater(status: nil, retryAfter: nil, message: "cancelled")))
+            return .failure(ProviderFailure(response: .cancelled))
         }
         var url = baseURL + path
         if !query.isEmpty {
@@ -74,7 +74,7 @@ public struct ProviderHTTP: Sendable {
         } catch {
             // A request cut short by our own stop is not the provider's failure.
             if error is CancellationError || Task.isCancelled {
-                return .failure(ProviderFailure(response: .retryLater(status: nil, retryAfter: nil, message: "cancelled")))
+                return .failure(ProviderFailure(response: .cancelled))
             }
             let message = Self.describe(error)
             Counter(label: "usersync_http_requests_total", dimensions: [("provider", provider.rawValue), ("status", "error")]).increment()

@@ -12,6 +12,9 @@ public enum ProviderResponse: Sendable, Equatable {
     case permanent(status: Int, message: String)
     /// 401 / 403: the credentials are wrong; retrying would lock the key out.
     case authentication(status: Int, message: String)
+    /// Cut short by our own stop before the provider answered: no answer at all, so no
+    /// attempt is counted and nothing is learned about the provider.
+    case cancelled
 
     public var status: Int? {
         switch self {
@@ -19,6 +22,7 @@ public enum ProviderResponse: Sendable, Equatable {
         case .retryLater(let status, _, _): return status
         case .notFound: return 404
         case .permanent(let status, _), .authentication(let status, _): return status
+        case .cancelled: return nil
         }
     }
 
@@ -26,6 +30,7 @@ public enum ProviderResponse: Sendable, Equatable {
         switch self {
         case .success: return "ok"
         case .retryLater(_, _, let m), .notFound(let m), .permanent(_, let m), .authentication(_, let m): return m
+        case .cancelled: return "cancelled by our own stop"
         }
     }
 
@@ -37,6 +42,7 @@ public enum ProviderResponse: Sendable, Equatable {
         case .notFound: return "not_found"
         case .permanent: return "permanent"
         case .authentication: return "authentication"
+        case .cancelled: return "cancelled"
         }
     }
 

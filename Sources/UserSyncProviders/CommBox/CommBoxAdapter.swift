@@ -28,12 +28,14 @@ public struct CommBoxAdapter: ProviderAdapter {
         record.commboxID == nil && record.email != nil
     }
 
-    public func resolveIDs(for records: [UserRecord]) async -> [String: IDResolution] {
+    public func resolveIDs(for records: [UserRecord], control: LookupControl) async -> [String: IDResolution] {
         var results: [String: IDResolution] = [:]
         // Once the provider pushes back (429, 5xx, refused credentials) the remaining lookups
         // get the same answer without being sent: more would only deepen the hole.
         var pushedBack: ProviderResponse?
         for record in records {
+            control.progress()
+            if pushedBack == nil, control.shouldStop() { pushedBack = .cancelled }
             if let pushedBack, record.commboxID == nil {
                 results[record.externalID] = .failed(pushedBack)
                 continue

@@ -31,6 +31,7 @@ public struct CommBoxProjector: ProviderProjector {
     }
 
     public func project(_ record: UserRecord) -> Result<JSONValue, RejectionReason> {
+        if let problem = Self.commBoxIDProblem(record) { return .failure(problem) }
         var data: [String: JSONValue] = ["UniqueId": .string(record.externalID)]
         let (first, last) = Self.split(record)
         if let first { data["FirstName"] = .string(first) }
@@ -53,6 +54,14 @@ public struct CommBoxProjector: ProviderProjector {
         }
         if !content.isEmpty { data["Content"] = .object(content) }
         return .success(.object(data))
+    }
+
+    /// A mapped `commbox_id` is CommBox's own user number: anything else would only come back
+    /// as a 404 (and a dead letter), so it is a refused row, with the reason.
+    static func commBoxIDProblem(_ record: UserRecord) -> RejectionReason? {
+        guard let id = record.commboxID else { return nil }
+        if let number = Int64(id), number > 0 { return nil }
+        return .invalidField(field: "commbox_id", reason: "must be CommBox's user number (a positive integer), got \"\(id.prefix(40))\"")
     }
 
     /// Separate first/last name columns win; else the name splits on its first space.
@@ -105,7 +114,9 @@ extension CommBoxProjector {
     /// user, and `project` only for those that changed. A record over a limit (or an
     /// ambiguous content mapping) goes through `project`, so the rejection is its rejection.
     public func digest(_ record: UserRecord) -> Result<DocumentDigest, RejectionReason> {
-        guard contentFieldsAreUnique else { return project(record).map(\.digest) }
+        guard contentFieldsAreUnique, record.commboxID == nil || Self.commBoxIDProblem(record) == nil else {
+            return project(record).map(\.digest)
+        }
         var digest: DocumentDigest?
         if record.firstName == nil && record.lastName == nil, var name = record.name {
             // An ASCII name splits on its bytes (a space there is always a whole character);

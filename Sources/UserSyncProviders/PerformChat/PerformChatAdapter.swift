@@ -38,7 +38,7 @@ public struct PerformChatAdapter: ProviderAdapter {
 
     // MARK: id resolution
 
-    public func resolveIDs(for records: [UserRecord]) async -> [String: IDResolution] {
+    public func resolveIDs(for records: [UserRecord], control: LookupControl) async -> [String: IDResolution] {
         var results: [String: IDResolution] = [:]
         var unknown: [UserRecord] = []
         for record in records {
@@ -48,9 +48,9 @@ public struct PerformChatAdapter: ProviderAdapter {
         // One filtered lookup per user costs N requests; paging the whole list costs
         // total/100. The first page tells the total, so it decides.
         if unknown.count <= 2 {
-            await lookUpOneByOne(unknown, into: &results)
+            await lookUpOneByOne(unknown, control: control, into: &results)
         } else {
-            switch await listPage(1, filter: [:]) {
+            switch await listPageRetrying(1, control: control) {
             case .failure(let failure):
                 for record in unknown { results[record.externalID] = .failed(failure.response) }
             case .success(let first):
@@ -59,13 +59,13 @@ public struct PerformChatAdapter: ProviderAdapter {
                     logger.info("resolving perform.chat ids by paging the whole list", metadata: [
                         "provider": "performchat", "unknown_users": "\(unknown.count)", "pages": "\(first.totalPages)",
                     ])
-                    await pageEverything(after: first, unknown: unknown, into: &results)
+                    await pageEverything(after: first, unknown: unknown, control: control, into: &results)
                 } else {
                     logger.info("resolving perform.chat ids one by one", metadata: [
                         "provider": "performchat", "unknown_users": "\(unknown.count)", "pages": "\(first.totalPages)",
                     ])
                     for user in first.users { results[user.externalID ?? ""] = .found(user.providerUserID) }
-                    await lookUpOneByOne(unknown.filter { results[$0.externalID] == nil }, into: &results)
+                    await lookUpOneByOne(unknown.filter { results[$0.externalID] == nil }, control: control, into: &results)
                 }
             }
         }
@@ -78,8 +78,13 @@ public struct PerformChatAdapter: ProviderAdapter {
         return results
     }
 
-    private func lookUpOneByOne(_ records: [UserRecord], into results: inout [String: IDResolution]) async {
+    private func lookUpOneByOne(_ records: [UserRecord], control: LookupControl, into results: inout [String: IDResolution]) async {
         for (index, record) in records.enumerated() {
+            control.progress()
+            if control.shouldStop() {
+                for rest in records[index...] { results[rest.externalID] = .failed(.cancelled) }
+                return
+            }
             switch await listPage(1, limit: 1, filter: ["external_id": .string(record.externalID)]) {
             case .failure(let failure):
                 // A 401 here is a failed login towards the key's lockout, a 429/5xx a provider
@@ -98,11 +103,13 @@ public struct PerformChatAdapter: ProviderAdapter {
 
     /// Fills the map for every user the provider has (not only the ones asked), so the
     /// rest of an initial sync needs no lookups at all.
-    private func pageEverything(after first: Page, unknown: [UserRecord], into results: inout [String: IDResolution]) async {
+    /// Every page is read (each retried a little on a passing failure): ids found on the
+    /// pages read are kept even when a later page fails, so a flaky provider still moves on.
+    private func pageEverything(after first: Page, unknown: [UserRecord], control: LookupControl, into results: inout [String: IDResolution]) async {
         for user in first.users { if let id = user.externalID { results[id] = .found(user.providerUserID) } }
         var page = 2
         while page <= first.totalPages {
-            switch await listPage(page, filter: [:]) {
+            switch await listPageRetrying(page, control: control) {
             case .failure(let failure):
                 for record in unknown where results[record.externalID] == nil { results[record.externalID] = .failed(failure.response) }
                 return
@@ -133,6 +140,26 @@ public struct PerformChatAdapter: ProviderAdapter {
                 "provider": "performchat", "external_id": "\(record.externalID)",
             ])
             return .found(id)
+        }
+    }
+
+    /// One list page, tried again twice after a passing failure (5xx, time-out, dropped
+    /// connection; never after a refusal, a 429 or a `Retry-After`): one of thirty pages
+    /// failing must not send a whole id mapping back to page one.
+    func listPageRetrying(_ page: Int, control: LookupControl) async -> Result<Page, ProviderFailure> {
+        var waits: [Duration] = [.milliseconds(200), .milliseconds(600)]
+        while true {
+            control.progress()
+            if control.shouldStop() { return .failure(ProviderFailure(response: .cancelled)) }
+            let result = await listPage(page, filter: [:])
+            guard case .failure(let failure) = result, case .retryLater(let status, nil, _) = failure.response, status != 429,
+                !waits.isEmpty
+            else { return result }
+            do {
+                try await Task.sleep(for: waits.removeFirst())
+            } catch {
+                return .failure(ProviderFailure(response: .cancelled))
+            }
         }
     }
 
