@@ -19,7 +19,7 @@ struct ConfigLoaderTests {
             interval: .seconds(30), direction: .both, conflictPolicy: .local, deletions: .ignore,
             pullInterval: .seconds(300), shutdownTimeout: .seconds(10)
         ))
-        #expect(config.retry == .init(baseDelay: .seconds(1), maxDelay: .seconds(300), maxAttempts: 12, maxAge: .seconds(86_400)))
+        #expect(config.retry == .init(baseDelay: .seconds(1), maxDelay: .seconds(10), maxAttempts: 12, maxAge: .seconds(259_200), openAfter: 5))
         #expect(config.log == .init(level: .info, format: .auto, showPII: false))
         #expect(config.metrics.listen == nil)
         let performChat = try #require(config.providers.performChat)

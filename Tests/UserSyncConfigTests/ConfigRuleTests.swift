@@ -19,7 +19,7 @@ struct ConfigRuleTests {
     func unlimitedOnOneSide() throws {
         let attempts = try Fixture.parse(Fixture.valid + "\nretry: { max_attempts: 0 }\n")
         #expect(attempts.retry.maxAttempts == nil)
-        #expect(attempts.retry.maxAge == .seconds(86_400))
+        #expect(attempts.retry.maxAge == .seconds(259_200))
         let age = try Fixture.parse(Fixture.valid + "\nretry: { max_age: 0s }\n")
         #expect(age.retry.maxAttempts == 12)
         #expect(age.retry.maxAge == nil)

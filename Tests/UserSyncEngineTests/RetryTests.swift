@@ -41,32 +41,36 @@ struct RetryTests {
         }
     }
 
+    /// A poison change: failing while the others go through, it backs off alone and ends in
+    /// the dead letters after its own attempts.
     @Test func retriesRunningOutMoveTheChangeToTheDeadLetters() async throws {
         try await withEngineFixture { f in
             try f.seedCommBox(Self.users)
             try f.writeSource(Self.users)
-            let engine = try f.engine(EngineOptions(performChat: false, maxAttempts: 2))
-            // Ids are learned first: a failed lookup charges only the first user it answers
-            // for, while every failed push is charged to its own user.
+            var options = EngineOptions(performChat: false, maxAttempts: 2)
+            options.concurrency = 1
+            let engine = try f.engine(options)
             _ = try await engine.runCycle()
-            f.sandbox.setFaults(SandboxFaults(failureRate: 1, failureStatus: 503), for: .commBox)
+            // u1's update fails; the four others go through.
+            f.sandbox.setFaults(SandboxFaults(script: [503, 200, 200, 200, 200]), for: .commBox)
             try f.writeSource((1...5).map { SourceUser.numbered($0, version: 2) })
             let first = try await engine.runCycle()
-            #expect(first.dispatch[.commbox]?.retrying == 5)
+            #expect(first.dispatch[.commbox]?.retrying == 1)
+            #expect(first.dispatch[.commbox]?.pushed == 4)
             #expect(first.exitCode == SyncExitStatus.retryPending)
 
-            // max_delay is 200 ms in these tests.
+            // max_delay is 200 ms in these tests. u1 fails again, alone: its second attempt.
             try await Task.sleep(for: .milliseconds(300))
+            f.sandbox.setFaults(SandboxFaults(script: [503]), for: .commBox)
             let second = try await engine.runCycle()
-            #expect(second.dispatch[.commbox]?.deadLettered == 5)
+            #expect(second.dispatch[.commbox]?.deadLettered == 1)
+            #expect(second.dispatch[.commbox]?.circuit == nil, "one poison change opens no circuit")
             #expect(second.exitCode == SyncExitStatus.deadLettered)
             let dead = try engine.store.deadLetters(provider: .commbox)
-            #expect(dead.count == 5)
-            for letter in dead {
-                #expect(letter.lastStatus == 503)
-                #expect(letter.attempts == 2)
-                #expect(letter.lastError.contains("gave up after 2 attempts"))
-            }
+            #expect(dead.map(\.externalID) == ["u1"])
+            #expect(dead.first?.lastStatus == 503)
+            #expect(dead.first?.attempts == 2)
+            #expect(dead.first?.lastError.contains("gave up after 2 attempts") == true)
             #expect(try engine.store.outboxCount(provider: .commbox) == 0)
 
             // A new change in the source gives the user a fresh chance.
@@ -76,7 +80,51 @@ struct RetryTests {
             try f.writeSource(changed)
             let third = try await engine.runCycle()
             #expect(third.dispatch[.commbox]?.pushed == 1)
-            #expect(try engine.store.deadLetters(provider: .commbox).count == 4)
+            #expect(try engine.store.deadLetters(provider: .commbox).isEmpty)
+        }
+    }
+
+    /// An outage: every change failing. The circuit opens after `open_after` changes, the
+    /// provider gets one probe at a time, nothing is dead-lettered whatever max_attempts says,
+    /// and delivery resumes at full rate once a probe goes through.
+    @Test func anOutageOpensTheCircuitAndCostsNoChange() async throws {
+        try await withEngineFixture { f in
+            let users = (1...40).map { SourceUser.numbered($0) }
+            try f.seedCommBox(users)
+            try f.writeSource(users)
+            var options = EngineOptions(performChat: false, maxAttempts: 2)
+            options.concurrency = 4
+            let engine = try f.engine(options)
+            _ = try await engine.runCycle()
+            f.sandbox.setFaults(SandboxFaults(failureRate: 1, failureStatus: 503), for: .commBox)
+            try f.writeSource((1...40).map { SourceUser.numbered($0, version: 2) })
+            f.sandbox.resetRequests()
+            let started = Date()
+            var reports: [CycleReport] = []
+            while Date().timeIntervalSince(started) < 2 {
+                reports.append(try await engine.runCycle())
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            // The first cycle sends at most open_after (5) plus what was already in flight (4);
+            // then at most one probe per wait (50 ms doubling to max_delay 200 ms): about 10 in 2 s.
+            let duringOutage = f.counts.commBox.total
+            #expect(duringOutage <= 5 + 4 + 14, "\(duringOutage) requests during a 2 s outage")
+            #expect(reports.contains { $0.dispatch[.commbox]?.circuit != nil })
+            #expect(try engine.store.deadLetters(provider: .commbox).isEmpty)
+            #expect(try engine.store.outboxItems(provider: .commbox).allSatisfy { $0.attempts <= 1 })
+            #expect(try engine.store.circuits()[.commbox] != nil, "kept in the state for the next process")
+
+            // Recovery: within one probe wait the queue drains at full rate.
+            f.sandbox.setFaults(.none, for: .commBox)
+            let recovered = Date()
+            while try engine.store.outboxCount(provider: .commbox) > 0 && Date().timeIntervalSince(recovered) < 5 {
+                _ = try await engine.runCycle()
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try engine.store.outboxCount(provider: .commbox) == 0)
+            #expect(Date().timeIntervalSince(recovered) < 1.5)
+            #expect(try engine.store.circuits()[.commbox] == nil)
+            #expect(try engine.store.deadLetters(provider: .commbox).isEmpty)
         }
     }
 

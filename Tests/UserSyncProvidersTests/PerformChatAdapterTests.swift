@@ -135,7 +135,8 @@ struct PerformChatAdapterTests {
     @Test func aFailedListPageFailsEveryUnknownUserWithTheProvidersAnswer() async throws {
         try await withProviderSandbox { h in
             try h.sandbox.seedPerformChatUsers((1...300).map { SandboxPerformChatSeed(externalID: "u\($0)") })
-            h.sandbox.setFaults(SandboxFaults(script: [200, 503]), for: .performChat)
+            // Page 2 fails three times in a row (a page is tried again twice after a passing failure).
+            h.sandbox.setFaults(SandboxFaults(script: [200, 503, 503, 503]), for: .performChat)
             let records = (1...250).map { UserRecord(externalID: "u\($0)") }
             let resolved = await h.performChat().resolveIDs(for: records)
             // Page 1 answered, page 2 failed: users not seen yet are failures (to retry), never "missing".

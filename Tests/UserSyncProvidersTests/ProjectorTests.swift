@@ -6,7 +6,7 @@ import UserSyncProviders
 struct ProjectorTests {
     static let ada = UserRecord(
         externalID: "ada", name: "Ada Lovelace", email: "ada@example.com", metadata: ["plan": "pro", "seats": 3],
-        phone: "+44 20 7946 0000", performchatID: "pc-1", commboxID: "cb-1")
+        phone: "+44 20 7946 0000", performchatID: "pc-1", commboxID: "101")
 
     private func project(_ projector: some ProviderProjector, _ record: UserRecord) throws -> JSONValue {
         try projector.project(record).get()

@@ -165,7 +165,7 @@ struct DaemonLogTests {
             config.commBoxProbe = "1h"
             try h.writeConfig(config)
             // perform.chat fails twice (warnings); CommBox refuses the token (an error)
-            h.sandbox.setFaults(SandboxFaults(script: [503, 503]), for: .performChat)
+            h.sandbox.setFaults(SandboxFaults(script: [503, 503, 503]), for: .performChat)
             var environment = Workspace.environment
             environment["JOURNAL_STREAM"] = "1:2"
             environment["TEST_COMMBOX_TOKEN"] = "wrong-token"
