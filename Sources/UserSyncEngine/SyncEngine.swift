@@ -72,20 +72,31 @@ public final class SyncEngine: Sendable {
     private func cycle(forcePlan: Bool, push: Bool, stop: StopSignal, progress: @escaping @Sendable () -> Void) async throws -> CycleReport {
         let started = Date()
         var reconciled = ReconcileRunner.Report()
-        if config.sync.direction.pulls && !stop.isSet {
-            let candidates = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
-            if !candidates.isEmpty {
-                reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
-                    .run(candidates, source: try overlaySource())
+        // A source file still being written is left alone this cycle: reconciling against it
+        // or planning from it could act on a row cut in half.
+        var settlesAt = sourceSettlesAt()
+        if config.sync.direction.pulls && !stop.isSet && settlesAt == nil {
+            settlesAt = try await settling {
+                let candidates = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
+                if !candidates.isEmpty {
+                    reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
+                        .run(candidates, source: try overlaySource())
+                }
+                try writeBackAccepted()
+                // Without a plan (pull only), nothing else notices the source catching up.
+                if !config.sync.direction.pushes { try dropCaughtUpAccepted() }
             }
-            try writeBackAccepted()
-            // Without a plan (pull only), nothing else notices the source catching up.
-            if !config.sync.direction.pushes { try dropCaughtUpAccepted() }
         }
-        let plan = config.sync.direction.pushes ? try planIntoOutbox(force: forcePlan) : PlanReport(skippedUnchanged: true)
+        var plan = PlanReport(skippedUnchanged: true)
+        if config.sync.direction.pushes {
+            plan = settlesAt == nil ? try planIntoOutbox(force: forcePlan) : PlanReport(sourceSettlesAt: settlesAt)
+            settlesAt = plan.sourceSettlesAt
+        }
         var report = CycleReport(dryRun: false, plan: plan, startedAt: started)
         report.remoteChanges = reconciled.accepted
         report.conflicts = reconciled.conflicts
+        report.sourceSettlesAt = settlesAt
+        if let settlesAt { logStillBeingWritten(settlesAt: settlesAt) }
         if push && config.sync.direction.pushes {
             report.dispatch = try await dispatchDue(stop: stop, progress: progress)
         }
@@ -158,13 +169,93 @@ public final class SyncEngine: Sendable {
         }
         let runner = PlanRunner(source: overlay, projectors: projectors, mapping: config.fieldMapping, deletions: config.deletionPolicy, logger: logger)
         let store = self.store
-        let report = try runner.run(snapshot: store) { batch, retracted in
-            try store.enqueue(batch, retracting: retracted)
+        // The batches are staged, not enqueued: if the file turns out to have changed while it
+        // was read, no change of this plan may reach the outbox (a row read across the change
+        // matches no version of the file), and the fingerprint stays as it was so the next
+        // cycle reads the file again.
+        try store.beginStagedPlan()
+        let report: PlanReport
+        do {
+            report = try runner.run(snapshot: store) { batch, retracted in
+                try store.stage(batch, retracting: retracted)
+            }
+        } catch {
+            try? store.discardStagedPlan()
+            if let settlesAt = settling(error) { return PlanReport(sourceSettlesAt: settlesAt) }
+            throw error
         }
+        try store.commitStagedPlan()
         try store.dropAccepted(overlay.finishedChanges)
         // Only a plan that reached the outbox may mark the source as seen.
         try store.setSourceFingerprint(key)
         return report
+    }
+
+    /// When the source may be read, if it is still being written now (one `stat`). Other
+    /// problems (a missing file) are left for the read to report.
+    func sourceSettlesAt() -> Double? { Self.settlesAt(source) }
+
+    static func settlesAt(_ source: any UserSource) -> Double? {
+        do {
+            try source.requireSettled()
+            return nil
+        } catch {
+            return error.settlesAt
+        }
+    }
+
+    /// When the source may be read again, if `error` says it is still being written.
+    func settling(_ error: (any Error)?) -> Double? {
+        (error as? SourceError)?.settlesAt
+    }
+
+    /// When the source may be read again, if `body` failed because it is still being written.
+    private func settling(_ body: () async throws -> Void) async throws -> Double? {
+        do {
+            try await body()
+            return nil
+        } catch {
+            guard let settlesAt = settling(error) else { throw error }
+            return settlesAt
+        }
+    }
+
+    func logStillBeingWritten(settlesAt: Double) {
+        Self.logStillBeingWritten(source, settlesAt: settlesAt, config: config, logger: logger)
+    }
+
+    static func logStillBeingWritten(_ source: any UserSource, settlesAt: Double, config: UserSyncConfiguration, logger: Logger) {
+        let wait = max(0, settlesAt - Date().timeIntervalSince1970)
+        logger.debug("source is still being written; it is read once it has settled", metadata: [
+            "source": "\(source.description)", "retry_in_ms": "\(Int((wait * 1000).rounded(.up)))",
+            "retry_at": "\(Date(timeIntervalSince1970: settlesAt))", "settle_time": "\(config.source.settleTime)",
+        ])
+    }
+
+    /// Waits, at most `limit`, until the source has settled (`source.settle_time`): for a
+    /// one-shot sync, which has no next cycle to leave the file to. Returns at once for a
+    /// settled file and for SQLite.
+    public func waitForSourceToSettle(limit: Duration = .seconds(60)) async throws {
+        try await Self.waitForSettle(source, config: config, logger: logger, limit: limit)
+    }
+
+    /// `waitForSourceToSettle` before a dry run (which has no engine).
+    public static func waitForSourceToSettle(config: UserSyncConfiguration, logger: Logger, limit: Duration = .seconds(60)) async throws {
+        try await waitForSettle(SourceRegistry.make(config.sourceOptions), config: config, logger: logger, limit: limit)
+    }
+
+    private static func waitForSettle(_ source: any UserSource, config: UserSyncConfiguration, logger: Logger, limit: Duration) async throws {
+        let deadline = Date().addingTimeInterval(seconds(limit))
+        while let settlesAt = settlesAt(source) {
+            let wait = min(settlesAt, deadline.timeIntervalSince1970) - Date().timeIntervalSince1970
+            guard wait > 0 else { return }
+            logStillBeingWritten(source, settlesAt: settlesAt, config: config, logger: logger)
+            try await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)) + 20))
+        }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// The source with accepted remote changes laid over it.

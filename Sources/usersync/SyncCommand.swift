@@ -37,6 +37,7 @@ struct SyncCommand: AsyncParsableCommand {
         let report: CycleReport
         do {
             if dryRun {
+                try await SyncEngine.waitForSourceToSettle(config: config, logger: logger)
                 report = try SyncEngine.dryRun(config: config, logger: logger)
             } else {
                 report = try await Self.cycle(config: config, force: force, logger: logger)
@@ -60,6 +61,8 @@ struct SyncCommand: AsyncParsableCommand {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             let engine = try SyncEngine(config: config, client: client, logger: logger)
+            // One cycle and no next one: a source file still being written is waited for.
+            try await engine.waitForSourceToSettle()
             let report = try await engine.runCycle(forcePlan: force)
             try await client.shutdown()
             return report

@@ -135,7 +135,8 @@ final class BiFixture: Sendable {
         var lines = ["state:", "  path: \(statePath)", "source:"]
         switch options.source {
         case .jsonl:
-            lines += ["  kind: jsonl", "  path: \(jsonlPath)", "  inbound_path: \(inboundPath)"]
+            // Not about settling: cycles read the file the tests just wrote at once.
+            lines += ["  kind: jsonl", "  path: \(jsonlPath)", "  inbound_path: \(inboundPath)", "  settle_time: 0s"]
         case .sqlite:
             lines += ["  kind: sqlite", "  path: \(databasePath)", "  table: users"]
         }
