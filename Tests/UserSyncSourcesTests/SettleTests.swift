@@ -90,6 +90,23 @@ struct SettleTests {
         #expect(try readAll(source).count == 1)
     }
 
+    @Test("a modification time in the future settles once the file has stayed unchanged for settle_time")
+    func futureModificationTime() async throws {
+        // Given a file whose mtime is an hour ahead of our clock
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("users.csv", "id,name\nu1,Ada\n")
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(3600)], ofItemAtPath: path)
+        let source = try Self.csv(path, settle: .milliseconds(150))
+        // When it is first seen, it is not settled, but due soon rather than in an hour
+        let error = sourceError { try source.requireSettled() }
+        #expect(error?.code == "still_being_written")
+        #expect(try #require(error?.settlesAt) < Date().timeIntervalSince1970 + 1)
+        #expect(error?.description.contains("in the future") == true)
+        // Then once seen unchanged for settle_time, it is read
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try readAll(source).count == 1)
+    }
+
     @Test("settle_time 0s reads a just-written file at once, last row included (as before)")
     func zeroDisablesTheWait() throws {
         let dir = try TemporaryDirectory()

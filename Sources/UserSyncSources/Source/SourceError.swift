@@ -85,7 +85,12 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
         case .cannotWrite(let message):
             return "cannot write back to \(path ?? "the source"): \(message)"
         case .stillBeingWritten(let modifiedAgo, _):
-            let when = modifiedAgo.map { "was modified \(Self.seconds($0)) ago" } ?? "changed while it was read"
+            let when: String
+            switch modifiedAgo {
+            case nil: when = "changed while it was read"
+            case let ago? where ago < 0: when = "has a modification time \(Self.seconds(-ago)) in the future: do the clocks differ?"
+            case let ago?: when = "was modified \(Self.seconds(ago)) ago"
+            }
             return "\(subject) is still being written (it \(when)); it is read once it has stayed unchanged for source.settle_time"
         }
     }
