@@ -25,6 +25,8 @@ struct SourceSettleCLITests {
             #expect(deferred, "\(daemon.stderr.suffix(3000))")
             let line = try #require(logLines(daemon.stderr).first { $0.contains("source is still being written") })
             #expect(line.contains("level=debug") && line.contains("retry_in_ms="), "\(line)")
+            let summarized = await daemon.waitForStderr(timeout: 10) { $0.contains("source=still_being_written") }
+            #expect(summarized, "the cycle's summary says the source was still being written")
             // And the users are synced shortly after it settles, long before the interval
             let synced = await eventually(timeout: 30) { h.sandbox.holds(users) }
             #expect(synced, "\(daemon.stderr.suffix(3000))")
