@@ -8,7 +8,9 @@ import UserSyncEngine
 import UserSyncStore
 
 /// The cycle loop: a full cycle every `sync.interval` (and one at start), and in between,
-/// delivery passes exactly when retries, parked re-checks or probes fall due. On graceful
+/// delivery passes exactly when retries, parked re-checks or probes fall due. A cycle that
+/// found the source file still being written is run again as soon as the file may have
+/// settled (`source.settle_time`). On graceful
 /// shutdown it stops taking new work, lets requests in flight finish, and returns.
 final class SyncService: Service, Sendable {
     let holder: EngineHolder
@@ -53,6 +55,11 @@ final class SyncService: Service, Sendable {
                 if requested || Date() >= nextCycle {
                     let report = try await engine.runCycle(stop: stop, progress: heartbeat.beat)
                     nextCycle = Date().addingTimeInterval(Self.seconds(engine.config.sync.interval))
+                    if let settlesAt = report.sourceSettlesAt {
+                        // The source file was still being written: read it as soon as it
+                        // has settled, not a whole interval later.
+                        nextCycle = min(nextCycle, Date(timeIntervalSince1970: settlesAt + Self.settleMargin))
+                    }
                     let pauses = try engine.store.providerPauses().mapValues(\.reason)
                     notifier.status(StatusLine.make(report, providers: engine.dispatchers.map(\.provider), pauses: pauses))
                 } else {
@@ -79,6 +86,9 @@ final class SyncService: Service, Sendable {
         await holder.requestCycle()
         await wakeup.wake()
     }
+
+    /// Past the moment a file may have settled, so that the next look finds it settled.
+    static let settleMargin = 0.02
 
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18

@@ -91,20 +91,31 @@ public final class SyncEngine: Sendable {
     private func cycle(forcePlan: Bool, push: Bool, stop: StopSignal, progress: @escaping @Sendable () -> Void) async throws -> CycleReport {
         let started = Date()
         var reconciled = ReconcileRunner.Report()
-        if config.sync.direction.pulls && !stop.isSet {
-            let candidates = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
-            if !candidates.isEmpty {
-                reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
-                    .run(candidates, source: try overlaySource())
+        // A source file still being written is left alone this cycle: reconciling against it
+        // or planning from it could act on a row cut in half.
+        var settlesAt = sourceSettlesAt()
+        if config.sync.direction.pulls && !stop.isSet && settlesAt == nil {
+            settlesAt = try await settling {
+                let candidates = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
+                if !candidates.isEmpty {
+                    reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
+                        .run(candidates, source: try overlaySource())
+                }
+                try writeBackAccepted()
+                // Without a plan (pull only), nothing else notices the source catching up.
+                if !config.sync.direction.pushes { try dropCaughtUpAccepted() }
             }
-            try writeBackAccepted()
-            // Without a plan (pull only), nothing else notices the source catching up.
-            if !config.sync.direction.pushes { try dropCaughtUpAccepted() }
         }
-        let plan = config.sync.direction.pushes ? try planIntoOutbox(force: forcePlan) : PlanReport(skippedUnchanged: true)
+        var plan = PlanReport(skippedUnchanged: true)
+        if config.sync.direction.pushes {
+            plan = settlesAt == nil ? try planIntoOutbox(force: forcePlan) : PlanReport(sourceSettlesAt: settlesAt)
+            settlesAt = plan.sourceSettlesAt
+        }
         var report = CycleReport(dryRun: false, plan: plan, startedAt: started)
         report.remoteChanges = reconciled.accepted
         report.conflicts = reconciled.conflicts
+        report.sourceSettlesAt = settlesAt
+        if let settlesAt { logStillBeingWritten(settlesAt: settlesAt) }
         if push && config.sync.direction.pushes {
             report.dispatch = try await dispatchDue(stop: stop, progress: progress)
         }
@@ -149,7 +160,9 @@ public final class SyncEngine: Sendable {
             "duration_ms": "\(Int(report.durationSeconds * 1000))",
             "pushed": "\(report.pushed)", "failed": "\(report.failed)", "queue": "\(report.queued)",
         ]
-        if report.plan.skippedUnchanged {
+        if report.sourceSettlesAt != nil {
+            meta["source"] = "still_being_written"
+        } else if report.plan.skippedUnchanged {
             meta["source"] = "unchanged"
         } else {
             let s = report.plan.summary
@@ -183,9 +196,22 @@ public final class SyncEngine: Sendable {
         }
         let runner = PlanRunner(source: overlay, projectors: projectors, mapping: config.fieldMapping, deletions: config.deletionPolicy, logger: logger)
         let store = self.store
-        let report = try runner.run(snapshot: store) { batch, retracted in
-            try store.enqueue(batch, retracting: retracted)
+        // The batches are staged, not enqueued: if the file turns out to have changed while it
+        // was read, no change of this plan may reach the outbox (a row read across the change
+        // matches no version of the file), and the fingerprint stays as it was so the next
+        // cycle reads the file again.
+        try store.beginStagedPlan()
+        let report: PlanReport
+        do {
+            report = try runner.run(snapshot: store) { batch, retracted in
+                try store.stage(batch, retracting: retracted)
+            }
+        } catch {
+            try? store.discardStagedPlan()
+            if let settlesAt = settling(error) { return PlanReport(sourceSettlesAt: settlesAt) }
+            throw error
         }
+        try store.commitStagedPlan()
         // Who shares an e-mail may have changed with the source: held identities are checked again.
         try store.replaceSharedEmails(report.summary.sharedEmails)
         try store.recheckIdentityHolds()

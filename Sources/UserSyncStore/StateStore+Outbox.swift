@@ -11,11 +11,7 @@ extension StateStore {
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO outbox (provider, external_id, kind, document, digest, record, state, attempts, not_before, enqueued_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-                ON CONFLICT (provider, external_id) DO UPDATE SET
-                    kind = CASE WHEN outbox.kind = 'create' THEN 'create' ELSE excluded.kind END,
-                    document = excluded.document, digest = excluded.digest,
-                    record = excluded.record, updated_at = excluded.updated_at,
-                    state = CASE WHEN outbox.state IN ('parked', 'held') THEN outbox.state ELSE 'pending' END
+                \(Self.outboxUpsertConflict)
                 """)
             for change in changes where change.kind != .remove && !retracted.contains(change.externalID) {
                 guard let document = change.document, let digest = change.digest, let record = change.record else { continue }
@@ -31,14 +27,26 @@ extension StateStore {
             }
             let retract = try db.cachedStatement(sql: "DELETE FROM outbox WHERE external_id = ?")
             for id in retracted { try retract.execute(arguments: [id]) }
-            // Users with a conflict held for an operator keep their pushes held.
-            try db.execute(sql: """
-                UPDATE outbox SET state = 'held'
-                WHERE state = 'pending' AND (provider, external_id) IN
-                    (SELECT provider, external_id FROM conflict WHERE resolved_at IS NULL)
-                """)
+            try db.execute(sql: Self.holdConflictedSQL)
         }
     }
+
+    /// How an enqueued change meets a queued one for the same user: it replaces the queued
+    /// document but keeps its retry schedule (and a `create` stays a create).
+    static let outboxUpsertConflict = """
+        ON CONFLICT (provider, external_id) DO UPDATE SET
+            kind = CASE WHEN outbox.kind = 'create' THEN 'create' ELSE excluded.kind END,
+            document = excluded.document, digest = excluded.digest,
+            record = excluded.record, updated_at = excluded.updated_at,
+            state = CASE WHEN outbox.state IN ('parked', 'held') THEN outbox.state ELSE 'pending' END
+        """
+
+    /// Users with a conflict held for an operator keep their pushes held.
+    static let holdConflictedSQL = """
+        UPDATE outbox SET state = 'held'
+        WHERE state = 'pending' AND (provider, external_id) IN
+            (SELECT provider, external_id FROM conflict WHERE resolved_at IS NULL)
+        """
 
     /// Items of one provider whose time has come, oldest first; after `cursor` when given
     /// (the next page of a pass that is still sending the previous one).

@@ -60,7 +60,9 @@ struct StatusCommand: AsyncParsableCommand {
         for run in runs {
             let s = run.summary
             let count = { (key: String) in s[key]?.scalarText ?? "0" }
-            let planned = s["source_unchanged"] == .bool(true) ? "source unchanged" : "\(count("rows")) rows, \(Self.sum(s["changes"])) changes, \(count("rejected")) rejected"
+            let planned = s["source_being_written"] == .bool(true) ? "source still being written (not read)"
+                : s["source_unchanged"] == .bool(true) ? "source unchanged"
+                : "\(count("rows")) rows, \(Self.sum(s["changes"])) changes, \(count("rejected")) rejected"
             lines.append("  \(Self.time(run.startedAt)) (\(String(format: "%.1f", run.finishedAt - run.startedAt)) s): \(planned); \(count("pushed")) pushed, \(count("failed")) failed")
         }
         if json {

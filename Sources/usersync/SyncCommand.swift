@@ -43,6 +43,7 @@ struct SyncCommand: AsyncParsableCommand {
         let report: CycleReport
         do {
             if dryRun {
+                try await SyncEngine.waitForSourceToSettle(config: config, logger: logger)
                 report = try SyncEngine.dryRun(config: config, logger: logger)
             } else {
                 report = try await Self.cycle(config: config, force: force, probeAuth: probeAuth, logger: logger)
@@ -76,6 +77,8 @@ struct SyncCommand: AsyncParsableCommand {
                     ])
                 }
             }
+            // One cycle and no next one: a source file still being written is waited for.
+            try await engine.waitForSourceToSettle()
             let report = try await engine.runCycle(forcePlan: force)
             try await client.shutdown()
             return report

@@ -160,9 +160,10 @@ final class BiFixture: Sendable {
         var lines = ["state:", "  path: \(statePath)", "source:"]
         switch options.source {
         case .jsonl:
-            lines += ["  kind: jsonl", "  path: \(jsonlPath)", "  inbound_path: \(inboundPath)", "  write_back: \(options.writeBack)"]
+            // Not about settling: cycles read the file the tests just wrote at once.
+            lines += ["  kind: jsonl", "  path: \(jsonlPath)", "  inbound_path: \(inboundPath)", "  write_back: \(options.writeBack)", "  settle_time: 0s"]
         case .csv:
-            lines += ["  kind: csv", "  path: \(csvPath)", "  inbound_path: \(inboundPath)", "  write_back: \(options.writeBack)"]
+            lines += ["  kind: csv", "  path: \(csvPath)", "  inbound_path: \(inboundPath)", "  write_back: \(options.writeBack)", "  settle_time: 0s"]
         case .sqlite:
             lines += ["  kind: sqlite", "  path: \(databasePath)", "  table: users"]
         }

@@ -42,6 +42,14 @@ struct EngineOptions {
     var content = ["plan": "Plan", "n": "Number"]
     var maxAttempts = 12
     var authProbeInterval = "5m"
+    /// `source.settle_time`: 0s unless a test is about settling.
+    var settleTime = "0s"
+    /// `source.kind`, and the file in the fixture's directory (default `users.jsonl`).
+    var sourceKind = "jsonl"
+    var sourceFile: String?
+    /// Column mapping beyond `id`, `name` and `email`.
+    var metadataColumn: String? = "metadata"
+    var phoneColumn: String?
 }
 
 /// A sandbox, an HTTP client, and a temporary directory holding the source and the state.
@@ -64,6 +72,8 @@ final class EngineFixture: Sendable {
     }
 
     var sourcePath: String { directory.appendingPathComponent("users.jsonl").path }
+    /// A file in the fixture's directory.
+    func path(in name: String) -> String { directory.appendingPathComponent(name).path }
     var statePath: String { directory.appendingPathComponent("state", isDirectory: true).appendingPathComponent("state.db").path }
     var stateDirectory: String { directory.appendingPathComponent("state", isDirectory: true).path }
 
@@ -78,13 +88,16 @@ final class EngineFixture: Sendable {
             "state:",
             "  path: \(statePath)",
             "source:",
-            "  kind: jsonl",
-            "  path: \(sourcePath)",
+            "  kind: \(options.sourceKind)",
+            "  path: \(options.sourceFile.map(path(in:)) ?? sourcePath)",
+            // Not about settling: cycles read the file the tests just wrote at once.
+            "  settle_time: \(options.settleTime)",
             "  fields:",
             "    external_id: id",
             "    name: name",
             "    email: email",
-            "    metadata: metadata",
+            "    metadata: \(options.metadataColumn ?? "~")",
+            "    phone: \(options.phoneColumn ?? "~")",
             "sync:",
             "  direction: push",
             "retry:",

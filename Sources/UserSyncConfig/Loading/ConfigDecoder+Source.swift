@@ -2,7 +2,7 @@ import Yams
 
 /// `source`: kind, location, column mapping and write-back.
 extension ConfigDecoder {
-    static let sourceKeys = ["kind", "path", "table", "query", "csv", "fields", "inbound_path", "write_back"]
+    static let sourceKeys = ["kind", "path", "table", "query", "csv", "fields", "inbound_path", "write_back", "settle_time"]
     static let fieldKeys = [
         "external_id", "name", "email", "metadata",
         "first_name", "last_name", "phone", "performchat_id", "commbox_id",
@@ -27,6 +27,7 @@ extension ConfigDecoder {
         let fields = decodeFields(requiredSection(in: section, "fields", known: Self.fieldKeys))
         let inboundPath = self.path(section, "inbound_path")
         let writeBack = choice(section, "write_back", as: Config.WriteBackMode.self) ?? .inbound
+        let settleTime = duration(section, "settle_time", allowZero: true) ?? Config.SourceSettings.defaultSettleTime
 
         guard let kind, let path, let fields else { return nil }
         var defaultInbound: String?
@@ -41,7 +42,8 @@ extension ConfigDecoder {
             csv: csv,
             fields: fields,
             inboundPath: kind.isFile ? (inboundPath ?? defaultInbound) : nil,
-            writeBack: writeBack
+            writeBack: writeBack,
+            settleTime: settleTime
         )
     }
 

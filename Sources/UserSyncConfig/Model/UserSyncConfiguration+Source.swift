@@ -20,6 +20,13 @@ extension UserSyncConfiguration {
         /// `source.write_back`: how remote changes reach a file source. Ignored by sqlite sources
         /// (they write back into the database).
         public var writeBack: WriteBackMode
+        /// `source.settle_time`: file kinds only; how long the file must have stayed unchanged
+        /// before it is read, so that a file an application is still writing is never read
+        /// half-way (default 2s; zero reads at once). Ignored by sqlite sources.
+        public var settleTime: Duration
+
+        /// The default `source.settle_time`.
+        public static let defaultSettleTime: Duration = .seconds(2)
 
         public init(
             kind: SourceKind,
@@ -29,7 +36,8 @@ extension UserSyncConfiguration {
             csv: CSVSettings = CSVSettings(),
             fields: FieldMappingSettings,
             inboundPath: String? = nil,
-            writeBack: WriteBackMode = .inbound
+            writeBack: WriteBackMode = .inbound,
+            settleTime: Duration = SourceSettings.defaultSettleTime
         ) {
             self.kind = kind
             self.path = path
@@ -39,6 +47,7 @@ extension UserSyncConfiguration {
             self.fields = fields
             self.inboundPath = inboundPath
             self.writeBack = writeBack
+            self.settleTime = settleTime
         }
     }
 

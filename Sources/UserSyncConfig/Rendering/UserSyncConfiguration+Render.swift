@@ -41,6 +41,9 @@ extension UserSyncConfiguration {
         out.close()
         if let inbound = source.inboundPath { out.field("inbound_path", YAMLWriter.quoted(inbound)) }
         out.field("write_back", source.writeBack.rawValue, comment: source.kind == .sqlite ? "ignored for sqlite" : nil)
+        out.field(
+            "settle_time", DurationSyntax.format(source.settleTime),
+            comment: source.kind == .sqlite ? "ignored for sqlite" : (source.settleTime == .zero ? "read at once" : nil))
         out.close()
     }
 

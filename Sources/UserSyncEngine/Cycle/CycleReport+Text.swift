@@ -7,7 +7,9 @@ extension CycleReport {
         var lines: [String] = []
         let s = plan.summary
         if dryRun { lines.append("Dry run: nothing was written and nothing was sent.") }
-        if plan.skippedUnchanged {
+        if sourceSettlesAt != nil {
+            lines.append("Source file still being written (source.settle_time): not read this cycle.")
+        } else if plan.skippedUnchanged {
             lines.append("Source unchanged since the last cycle: not read.")
         } else {
             lines.append("Read \(s.rowsRead) rows in \(String(format: "%.2f", plan.durationSeconds)) s: \(s.unchanged) unchanged, \(s.changes) changes, \(s.rejected) rejected.")

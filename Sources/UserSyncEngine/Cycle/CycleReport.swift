@@ -20,6 +20,9 @@ public struct CycleReport: Sendable {
     /// Remote edits accepted this cycle (pulled back), and conflicts found.
     public var remoteChanges = 0
     public var conflicts = 0
+    /// Set when the source file was still being written, so this cycle neither planned from
+    /// it nor reconciled against it: when the next cycle may read it (seconds since the epoch).
+    public var sourceSettlesAt: Double?
 
     public init(dryRun: Bool, plan: PlanReport, startedAt: Date) {
         self.dryRun = dryRun
@@ -36,6 +39,8 @@ public struct CycleReport: Sendable {
         if dispatch.values.contains(where: { $0.pausedReason != nil }) { return SyncExitStatus.providerUnavailable }
         if dispatch.values.contains(where: { $0.deadLettered > 0 }) { return SyncExitStatus.deadLettered }
         if queues.values.contains(where: { $0.queued - $0.parked - $0.heldForIdentity > 0 }) { return SyncExitStatus.retryPending }
+        // The source's changes are not even planned yet: a later cycle does it.
+        if sourceSettlesAt != nil { return SyncExitStatus.retryPending }
         return SyncExitStatus.ok
     }
 
@@ -82,6 +87,7 @@ public struct CycleReport: Sendable {
         return .object([
             "dry_run": .bool(dryRun),
             "source_unchanged": .bool(plan.skippedUnchanged),
+            "source_being_written": .bool(sourceSettlesAt != nil),
             "rows": JSONValue(plan.summary.rowsRead),
             "unchanged": JSONValue(plan.summary.unchanged),
             "rejected": JSONValue(plan.summary.rejected),

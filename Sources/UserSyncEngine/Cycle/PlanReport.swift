@@ -10,12 +10,16 @@ public struct PlanReport: Sendable {
     public var durationSeconds: Double
     /// True when the source was unchanged since the last plan and was not read at all.
     public var skippedUnchanged: Bool
+    /// Set when the source file was still being written (`source.settle_time`), so nothing
+    /// was planned from it: when it may be read (seconds since the epoch).
+    public var sourceSettlesAt: Double?
 
-    public init(summary: PlanSummary = PlanSummary(), rejectionSamples: [String: [Rejection]] = [:], changedFields: [ProviderID: [String: Int]] = [:], durationSeconds: Double = 0, skippedUnchanged: Bool = false) {
+    public init(summary: PlanSummary = PlanSummary(), rejectionSamples: [String: [Rejection]] = [:], changedFields: [ProviderID: [String: Int]] = [:], durationSeconds: Double = 0, skippedUnchanged: Bool = false, sourceSettlesAt: Double? = nil) {
         self.summary = summary
         self.rejectionSamples = rejectionSamples
         self.changedFields = changedFields
         self.durationSeconds = durationSeconds
         self.skippedUnchanged = skippedUnchanged
+        self.sourceSettlesAt = sourceSettlesAt
     }
 }

@@ -12,7 +12,9 @@ extension UserSyncConfiguration {
     }
 
     public var sourceOptions: SourceOptions {
-        SourceOptions(kind: source.kind.rawValue, path: source.path, table: source.table, query: source.query, csvDelimiter: source.csv.delimiterByte)
+        SourceOptions(
+            kind: source.kind.rawValue, path: source.path, table: source.table, query: source.query,
+            csvDelimiter: source.csv.delimiterByte, settleTime: source.kind.isFile ? source.settleTime : .zero)
     }
 
     public var deletionPolicy: UserSyncCore.DeletionPolicy {

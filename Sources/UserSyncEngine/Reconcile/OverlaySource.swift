@@ -28,6 +28,8 @@ final class OverlaySource: UserSource {
 
     func fingerprint() throws(SourceError) -> SourceFingerprint { try base.fingerprint() }
 
+    func requireSettled() throws(SourceError) { try base.requireSettled() }
+
     /// Accepted changes the source no longer needs laid over it (seen during the last read).
     var finishedChanges: [Int64] { finished.withLock { $0 } }
 

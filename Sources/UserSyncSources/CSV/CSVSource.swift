@@ -14,6 +14,7 @@ public struct CSVSource: UserSource {
     public let path: String
     public let delimiter: UInt8
     private let fingerprinter = FileFingerprinter()
+    private let settle: SettleRule
 
     public init(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws(SourceError) {
         try self.init(options: SourceOptions(kind: Self.kind, path: path, csvDelimiter: delimiter))
@@ -28,6 +29,7 @@ public struct CSVSource: UserSource {
                 path: options.path)
         }
         path = options.path
+        settle = SettleRule(path: options.path, settleTime: options.settleTime)
         self.delimiter = delimiter
     }
 
@@ -46,8 +48,12 @@ public struct CSVSource: UserSource {
         try PipelinedReader.run(produce: { emit in try readSequentially(emit) }, consume: body)
     }
 
+    public func requireSettled() throws(SourceError) { try settle.requireSettled() }
+
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
         let file = try InputFile(path: path)
+        let start = try file.status()
+        try settle.requireSettled(start)
         let hasBOM = try file.bytes(at: 0, count: 3) == [0xEF, 0xBB, 0xBF]
         var skip = hasBOM ? 3 : 0
         var parser = CSVParser(delimiter: delimiter, maxRowBytes: Self.maxRowBytes)
@@ -71,6 +77,8 @@ public struct CSVSource: UserSource {
             }
             try parser.parse(bytes, handle)
         }
+        // A last row without a line terminator is only trusted from a settled file.
+        try settle.requireUnchanged(since: start, file)
         try parser.finish(handle)
         if header == nil {
             throw SourceError(.invalidContent("has no CSV header row (the file is empty)"), path: path)

@@ -12,6 +12,7 @@ public struct JSONArraySource: UserSource {
 
     public let path: String
     private let fingerprinter = FileFingerprinter()
+    private let settle: SettleRule
 
     public init(path: String) throws(SourceError) {
         try self.init(options: SourceOptions(kind: Self.kind, path: path))
@@ -20,6 +21,7 @@ public struct JSONArraySource: UserSource {
     init(options: SourceOptions) throws(SourceError) {
         try options.validateFileOptions()
         path = options.path
+        settle = SettleRule(path: options.path, settleTime: options.settleTime)
     }
 
     public var description: String { "json array file \(path)" }
@@ -35,8 +37,12 @@ public struct JSONArraySource: UserSource {
         try PipelinedReader.run(produce: { emit in try readSequentially(emit) }, consume: body)
     }
 
+    public func requireSettled() throws(SourceError) { try settle.requireSettled() }
+
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
         let file = try InputFile(path: path)
+        let start = try file.status()
+        try settle.requireSettled(start)
         let hasBOM = try file.bytes(at: 0, count: 3) == [0xEF, 0xBB, 0xBF]
         var scanner = JSONArrayScanner(path: path, maxElementBytes: Self.maxElementBytes)
         var skip = hasBOM ? 3 : 0
@@ -59,6 +65,8 @@ public struct JSONArraySource: UserSource {
                 }
             }
         }
+        // A last row without a line terminator is only trusted from a settled file.
+        try settle.requireUnchanged(since: start, file)
         try scanner.finish()
     }
 }

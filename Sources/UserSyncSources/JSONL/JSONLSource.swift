@@ -12,6 +12,7 @@ public struct JSONLSource: UserSource {
 
     public let path: String
     private let fingerprinter = FileFingerprinter()
+    private let settle: SettleRule
 
     public init(path: String) throws(SourceError) {
         try self.init(options: SourceOptions(kind: Self.kind, path: path))
@@ -20,6 +21,7 @@ public struct JSONLSource: UserSource {
     init(options: SourceOptions) throws(SourceError) {
         try options.validateFileOptions()
         path = options.path
+        settle = SettleRule(path: options.path, settleTime: options.settleTime)
     }
 
     public var description: String { "jsonl file \(path)" }
@@ -35,10 +37,16 @@ public struct JSONLSource: UserSource {
         try PipelinedReader.run(produce: { emit in try readSequentially(emit) }, consume: body)
     }
 
+    public func requireSettled() throws(SourceError) { try settle.requireSettled() }
+
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
         let file = try InputFile(path: path)
+        let start = try file.status()
+        try settle.requireSettled(start)
         var scratch = JSONParser.Scratch()
-        try LineReader.forEachLine(in: file, maxLineBytes: Self.maxLineBytes) { line, number in
+        try LineReader.forEachLine(
+            in: file, maxLineBytes: Self.maxLineBytes, endOfFile: { try settle.requireUnchanged(since: start, file) }
+        ) { line, number in
             switch line {
             case .bytes(let bytes):
                 if LineReader.isBlank(bytes) { return }

@@ -9,7 +9,8 @@ import Darwin
 /// Splits a file into lines straight from 1 MiB `read(2)` chunks: no copy of a line unless
 /// it straddles two chunks, no `String`, `memchr` to find each newline.
 ///
-/// Lines end with `\n`; a `\r` before it is dropped; the last line may lack a newline; a
+/// Lines end with `\n`; a `\r` before it is dropped; the last line may lack a newline (see
+/// `endOfFile`); a
 /// UTF-8 byte order mark at the start of the file is skipped. A line longer than
 /// `maxLineBytes` is reported as `.tooLong` (and its bytes dropped), so memory stays
 /// bounded whatever the file holds.
@@ -19,9 +20,12 @@ enum LineReader {
         case tooLong
     }
 
+    /// - Parameter endOfFile: called once the end of the file is reached, before a last line
+    ///   without a newline is delivered; throwing there keeps that line back.
     static func forEachLine(
         in file: borrowing InputFile,
         maxLineBytes: Int,
+        endOfFile: () throws -> Void = {},
         _ body: (_ line: Line, _ number: Int) throws -> Void
     ) throws {
         var capacity = min(InputFile.chunkSize, maxLineBytes)
@@ -57,7 +61,12 @@ enum LineReader {
                 }
             }
             let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end..<capacity]))
-            if count == 0 { atEnd = true } else { end += count }
+            if count == 0 {
+                atEnd = true
+                try endOfFile()
+            } else {
+                end += count
+            }
 
             let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
             if !checkedBOM {

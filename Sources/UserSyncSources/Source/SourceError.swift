@@ -1,5 +1,8 @@
+import Foundation
+
 /// A source-level problem an operator must fix: the source cannot be read at all, or not
-/// to the end. Row-level problems are `SourceItem.unreadable` instead.
+/// to the end. Row-level problems are `SourceItem.unreadable` instead. One reason is no
+/// fault at all: a file still being written (`settlesAt` says when to read it again).
 ///
 /// `description` says what is wrong and where (`cannot open source /srv/app/users.jsonl:
 /// No such file or directory`); `code` is a short, label-safe name for metrics.
@@ -22,6 +25,10 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
         /// Writing remote changes back to the local side failed (`WriteBack/`); nothing was
         /// applied and the caller retries with the same changes.
         case cannotWrite(String)
+        /// A file source changed too recently to be trusted whole (`source.settle_time`), or
+        /// changed while it was read: an application may still be writing it. Not a fault:
+        /// the caller discards what it read and reads again once `settlesAt` has passed.
+        case stillBeingWritten(modifiedAgo: Int64?, settlesAt: Int64)
     }
 
     let reason: Reason
@@ -44,7 +51,15 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
         case .queryRejected: return "query_rejected"
         case .database: return "database_error"
         case .cannotWrite: return "cannot_write"
+        case .stillBeingWritten: return "still_being_written"
         }
+    }
+
+    /// When a file source that is still being written may be read again (seconds since the
+    /// epoch); nil for every other problem.
+    public var settlesAt: Double? {
+        guard case .stillBeingWritten(_, let at) = reason else { return nil }
+        return Double(at) / 1e9
     }
 
     public var description: String {
@@ -69,6 +84,19 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
             return "cannot read \(subject): \(message)"
         case .cannotWrite(let message):
             return "cannot write back to \(path ?? "the source"): \(message)"
+        case .stillBeingWritten(let modifiedAgo, _):
+            let when: String
+            switch modifiedAgo {
+            case nil: when = "changed while it was read"
+            case let ago? where ago < 0: when = "has a modification time \(Self.seconds(-ago)) in the future: do the clocks differ?"
+            case let ago?: when = "was modified \(Self.seconds(ago)) ago"
+            }
+            return "\(subject) is still being written (it \(when)); it is read once it has stayed unchanged for source.settle_time"
         }
+    }
+
+    static func seconds(_ nanoseconds: Int64) -> String {
+        let value = Double(max(0, nanoseconds)) / 1e9
+        return value < 10 ? String(format: "%.2fs", value) : String(format: "%.0fs", value)
     }
 }

@@ -10,16 +10,20 @@ public struct SourceOptions: Sendable, Hashable {
     public var query: String?
     /// `csv` only: the field delimiter, one ASCII byte other than `"`, CR and LF.
     public var csvDelimiter: UInt8
+    /// File kinds only: how long a file must have stayed unchanged before it is read
+    /// (`SettleRule`); zero reads it at once. Ignored by `sqlite`.
+    public var settleTime: Duration
 
     public init(
         kind: String, path: String, table: String? = nil, query: String? = nil,
-        csvDelimiter: UInt8 = UInt8(ascii: ",")
+        csvDelimiter: UInt8 = UInt8(ascii: ","), settleTime: Duration = .zero
     ) {
         self.kind = kind
         self.path = path
         self.table = table
         self.query = query
         self.csvDelimiter = csvDelimiter
+        self.settleTime = settleTime
     }
 }
 

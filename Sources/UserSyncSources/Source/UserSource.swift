@@ -23,5 +23,17 @@ public protocol UserSource: Sendable {
     ///
     /// If `read` throws a `SourceError`, the rows already delivered are an incomplete
     /// picture of the source: a caller must not treat the missing rows as deleted.
+    ///
+    /// A file source that is still being written (`SourceError.settlesAt` is set) throws
+    /// before delivering anything, or at the end if the file changed during the read.
     func read(_ body: (SourceItem) throws -> Void) throws
+
+    /// Throws `SourceError` with `settlesAt` set when the source is still being written and
+    /// a `read` now would be refused; cheap (one `stat`). Sources that cannot be seen
+    /// half-written (SQLite) never throw.
+    func requireSettled() throws(SourceError)
+}
+
+extension UserSource {
+    public func requireSettled() throws(SourceError) {}
 }

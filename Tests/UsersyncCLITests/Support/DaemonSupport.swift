@@ -96,6 +96,8 @@ struct DaemonConfig {
     var commBoxConcurrency = 4
     var commBoxProbe = "2s"
     var content = "{ plan: Plan }"
+    /// `source.settle_time`: 0s unless a test is about settling.
+    var settleTime = "0s"
     /// Appended verbatim (for a deliberately broken config).
     var extra = ""
 
@@ -105,6 +107,7 @@ struct DaemonConfig {
             "source:",
             "  kind: jsonl",
             "  path: \(workspace.sourceURL.path)",
+            "  settle_time: \(settleTime)",
             "  fields: { external_id: id, name: name, email: email, metadata: metadata }",
             "sync:",
             "  interval: \(interval)",

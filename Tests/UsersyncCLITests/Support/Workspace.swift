@@ -22,10 +22,11 @@ struct Workspace {
     }
 
     /// A config for both providers on `sandbox`; `extra` YAML is appended (top-level keys).
+    /// `settleTime` is 0s unless a test is about settling (`source.settle_time`).
     /// Secrets come from the environment (`environment` below), like an operator's would.
     func writeConfig(
         sandbox: SandboxServer, performchat: Bool = true, commbox: Bool = true, providerOptions: String = "",
-        sync: String = "interval: 1s", retry: String = "base_delay: 100ms\n  max_delay: 1s", log: String = "level: info\n  format: logfmt",
+        settleTime: String = "0s", sync: String = "interval: 1s", retry: String = "base_delay: 100ms\n  max_delay: 1s", log: String = "level: info\n  format: logfmt",
         extra: String = ""
     ) throws {
         var yaml = """
@@ -33,6 +34,7 @@ struct Workspace {
             source:
               kind: jsonl
               path: \(sourceURL.path)
+              settle_time: \(settleTime)
               fields: { external_id: id, name: name, email: email, metadata: metadata }
             sync:
               \(sync)
