@@ -4,6 +4,21 @@ import Foundation
 /// update, lower-camel names with `content` as a JSON string on read, lookup by identity.
 struct CommBoxEmulator: Sendable {
     private(set) var users: [SandboxCommBoxUser] = []
+    /// Positions in `users` by id and by lower-cased e-mail identity (in creation order):
+    /// thousands of users stay fast in a debug build.
+    private var positionByID: [Int: Int] = [:]
+    private var positionsByIdentity: [String: [Int]] = [:]
+
+    /// Applies a change to the user at `position`, indexing the identity an e-mail change adds.
+    private mutating func apply(_ change: SandboxCommBoxChange, at position: Int, now: Date) {
+        change.apply(to: &users[position], now: now)
+        for email in users[position].identityEmails { index(identity: email, at: position) }
+    }
+
+    private mutating func index(identity email: String, at position: Int) {
+        let key = email.lowercased()
+        if positionsByIdentity[key]?.contains(position) != true { positionsByIdentity[key, default: []].append(position) }
+    }
     var token: String
     private var nextID = Self.firstID
 
@@ -50,7 +65,7 @@ struct CommBoxEmulator: Sendable {
         case "GET /users/by-identity": return lookup(request, now: now)
         default:
             guard let id = Int(segments[1]) else { return Self.error(400, "USER_ID must be a number") }
-            guard let user = users.first(where: { $0.id == id }) else { return Self.error(404, "User not found") }
+            guard let user = positionByID[id].map({ users[$0] }) else { return Self.error(404, "User not found") }
             return Self.success(user.apiJSON, now: now)
         }
     }
@@ -67,10 +82,7 @@ struct CommBoxEmulator: Sendable {
             return Self.error(400, "streamProviderId and streamProviderType must be given together")
         }
         guard let type = Int(typeText) else { return Self.error(400, "streamProviderType must be a number") }
-        let user = users.first { user in
-            type == Self.emailIdentityType
-                && user.identityEmails.contains { $0.caseInsensitiveCompare(address) == .orderedSame }
-        }
+        let user = type == Self.emailIdentityType ? positionsByIdentity[address.lowercased()]?.sorted().first.map { users[$0] } : nil
         guard let user else { return Self.error(404, "User not found") }
         return Self.success(user.apiJSON, now: now)
     }
@@ -82,8 +94,8 @@ struct CommBoxEmulator: Sendable {
         case .success(let parsed): change = parsed
         case .failure(let error): return Self.error(400, error.description)
         }
-        guard let index = users.firstIndex(where: { $0.id == id }) else { return Self.error(404, "User not found") }
-        change.apply(to: &users[index], now: now)
+        guard let index = positionByID[id] else { return Self.error(404, "User not found") }
+        apply(change, at: index, now: now)
         return Self.success(["Id": .int(id)], now: now)
     }
 
@@ -130,7 +142,7 @@ struct CommBoxEmulator: Sendable {
         var created: [SandboxCommBoxUser] = []
         for seed in seeds {
             var id = seed.id ?? 0
-            while seed.id == nil && (id == 0 || users.contains { $0.id == id }) {
+            while seed.id == nil && (id == 0 || positionByID[id] != nil) {
                 id = nextID
                 nextID += 1
             }
@@ -139,6 +151,8 @@ struct CommBoxEmulator: Sendable {
                 email: seed.email, phone1: seed.phone1, phone2: seed.phone2, remarks: seed.remarks,
                 content: seed.content, identityEmails: seed.email.map { $0.isEmpty ? [] : [$0] } ?? [],
                 createdAt: now, updatedAt: now)
+            positionByID[id] = users.count
+            for email in user.identityEmails { index(identity: email, at: users.count) }
             users.append(user)
             created.append(user)
         }
@@ -146,10 +160,10 @@ struct CommBoxEmulator: Sendable {
     }
 
     mutating func edit(id: Int, _ change: SandboxCommBoxChange, now: Date) throws -> SandboxCommBoxUser {
-        guard let index = users.firstIndex(where: { $0.id == id }) else {
+        guard let index = positionByID[id] else {
             throw SandboxError.notFound("no commbox user with id \(id)")
         }
-        change.apply(to: &users[index], now: now)
+        apply(change, at: index, now: now)
         return users[index]
     }
 }

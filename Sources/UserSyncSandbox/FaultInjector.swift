@@ -28,7 +28,10 @@ struct FaultInjector: Sendable {
         if let seed = settings.seed { generator = SeededGenerator(seed: seed) }
     }
 
-    mutating func decide() -> FaultDecision {
+    mutating func decide(path: String = "") -> FaultDecision {
+        if let poison = settings.poisonPath, path.contains(poison) {
+            return .fail(status: settings.failureStatus, retryAfter: nil)
+        }
         if let step = remainingScript.popFirst() {
             switch step {
             case .drop: return .drop

@@ -5,6 +5,16 @@ import Foundation
 /// token generation.
 struct PerformChatEmulator: Sendable {
     private(set) var users: [SandboxPerformChatUser] = []
+    /// Positions in `users` by id and by external id: thousands of users stay fast in a debug build.
+    private var positionByID: [String: Int] = [:]
+    private var positionByExternalID: [String: Int] = [:]
+
+    /// The only way users are added, so that the indexes stay right.
+    private mutating func append(_ user: SandboxPerformChatUser) {
+        positionByID[user.id] = users.count
+        positionByExternalID[user.externalID] = users.count
+        users.append(user)
+    }
     var keyID: String
     var keySecret: String
     var tokenUserKey: SandboxTokenUserKey
@@ -99,7 +109,11 @@ struct PerformChatEmulator: Sendable {
             return Self.error(400, "limit must be a positive integer")
         }
         guard limit <= 100 else { return Self.error(400, "limit must not be greater than 100") }
-        let matching = users.filter { user in
+        // By external id alone (one user's lookup): the index, not a scan.
+        let candidates = filters["name"] == nil && filters["email"] == nil
+            ? filters["external_id"]?.stringValue.map { id in positionByExternalID[id].map { [users[$0]] } ?? [] } ?? users
+            : users
+        let matching = candidates.filter { user in
             (filters["name"]?.stringValue).map { $0 == user.name } ?? true
                 && (filters["email"]?.stringValue).map { $0 == user.email } ?? true
                 && (filters["external_id"]?.stringValue).map { $0 == user.externalID } ?? true
@@ -115,7 +129,7 @@ struct PerformChatEmulator: Sendable {
     }
 
     private mutating func update(id: String, body: [String: SandboxJSON], now: Date) -> SandboxOutcome {
-        guard let index = users.firstIndex(where: { $0.id == id }) else {
+        guard let index = positionByID[id] else {
             return Self.error(404, "Customer user not found")
         }
         let change = SandboxPerformChatChange(
@@ -134,10 +148,10 @@ struct PerformChatEmulator: Sendable {
         }
         let externalID = body["userId"]!.stringValue!
         let index: Int
-        if let existing = users.firstIndex(where: { $0.externalID == externalID }) {
+        if let existing = positionByExternalID[externalID] {
             index = existing
         } else {
-            users.append(makeUser(SandboxPerformChatSeed(externalID: externalID), now: now))
+            append(makeUser(SandboxPerformChatSeed(externalID: externalID), now: now))
             index = users.count - 1
         }
         users[index].lastSeenAt = now
@@ -167,14 +181,14 @@ struct PerformChatEmulator: Sendable {
         var created: [SandboxPerformChatUser] = []
         for seed in seeds {
             // One at a time, so generated ids skip ids given explicitly earlier in the batch.
-            users.append(makeUser(seed, now: now))
+            append(makeUser(seed, now: now))
             created.append(users[users.count - 1])
         }
         return created
     }
 
     mutating func edit(externalID: String, _ change: SandboxPerformChatChange, now: Date) throws -> SandboxPerformChatUser {
-        guard let index = users.firstIndex(where: { $0.externalID == externalID }) else {
+        guard let index = positionByExternalID[externalID] else {
             throw SandboxError.notFound("no performchat user with external_id \(externalID)")
         }
         apply(change, at: index, now: now)
@@ -194,7 +208,7 @@ struct PerformChatEmulator: Sendable {
 
     private mutating func makeUser(_ seed: SandboxPerformChatSeed, now: Date) -> SandboxPerformChatUser {
         var id = seed.id ?? ""
-        while seed.id == nil && (id.isEmpty || users.contains { $0.id == id }) {
+        while seed.id == nil && (id.isEmpty || positionByID[id] != nil) {
             id = "cu_\(nextNumber)"
             nextNumber += 1
         }

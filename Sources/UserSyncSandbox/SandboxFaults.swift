@@ -44,6 +44,9 @@ public struct SandboxFaults: Sendable, Equatable {
     public var retryAfter: String?
     /// Seeds the generator behind the rates, so a run can be replayed. `nil` keeps the current one.
     public var seed: UInt64?
+    /// Requests whose path contains this text always fail with `failureStatus` (one poison
+    /// user, say `/users/12`), whatever the script and the rates.
+    public var poisonPath: String?
 
     public init(
         failureRate: Double = 0,
@@ -52,8 +55,10 @@ public struct SandboxFaults: Sendable, Equatable {
         dropRate: Double = 0,
         script: [SandboxScriptStep] = [],
         retryAfter: String? = nil,
-        seed: UInt64? = nil
+        seed: UInt64? = nil,
+        poisonPath: String? = nil
     ) {
+        self.poisonPath = poisonPath
         self.failureRate = failureRate
         self.failureStatus = failureStatus
         self.latencyMilliseconds = latencyMilliseconds

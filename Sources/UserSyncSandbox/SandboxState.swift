@@ -82,7 +82,7 @@ struct SandboxState: Sendable {
         case .commBox: route = CommBoxEmulator.route(request, segments: segments)
         }
         var outcome: SandboxOutcome
-        switch self[gate: provider].faults.decide() {
+        switch self[gate: provider].faults.decide(path: String(request.target.dropFirst(provider.pathPrefix.count))) {
         case .drop:
             outcome = .drop
         case .fail(let status, let retryAfter):

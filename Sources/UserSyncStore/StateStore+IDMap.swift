@@ -31,6 +31,18 @@ extension StateStore {
         }
     }
 
+    /// The provider's ids of a batch of users, where known.
+    public func providerUserIDs(provider: ProviderID, externalIDs: [String]) throws(StoreError) -> [String: String] {
+        try read { db in
+            let statement = try db.cachedStatement(sql: "SELECT provider_user_id FROM id_map WHERE provider = ? AND external_id = ?")
+            var ids: [String: String] = [:]
+            for id in externalIDs {
+                if let providerID = try String.fetchOne(statement, arguments: [provider.rawValue, id]) { ids[id] = providerID }
+            }
+            return ids
+        }
+    }
+
     /// Forgets a mapping the provider no longer honours (a 404 on update).
     public func dropIDMapping(provider: ProviderID, externalID: String) throws(StoreError) {
         try write { db in

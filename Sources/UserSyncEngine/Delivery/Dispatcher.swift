@@ -144,8 +144,9 @@ public actor Dispatcher {
             if items.isEmpty { return nil }
             var known: [(OutboxItem, String)] = []
             var unknown: [OutboxItem] = []
+            let mapped = try store.providerUserIDs(provider: provider, externalIDs: items.map(\.externalID))
             for item in items {
-                if let id = try store.providerUserID(provider: provider, externalID: item.externalID) {
+                if let id = mapped[item.externalID] {
                     known.append((item, id))
                 } else {
                     unknown.append(item)

@@ -24,15 +24,20 @@ public struct CommBoxAdapter: ProviderAdapter {
 
     var authHeaders: [(String, String)] { [("Authorization", "Bearer \(token)")] }
 
+    /// Lookups failing in a row (5xx, time-outs) after which the rest are not sent.
+    static let lookupFailuresInARow = 3
+
     public func identifiesByEmail(_ record: UserRecord) -> Bool {
         record.commboxID == nil && record.email != nil
     }
 
     public func resolveIDs(for records: [UserRecord], control: LookupControl) async -> [String: IDResolution] {
         var results: [String: IDResolution] = [:]
-        // Once the provider pushes back (429, 5xx, refused credentials) the remaining lookups
-        // get the same answer without being sent: more would only deepen the hole.
+        // Once the provider pushes back (429, refused credentials, or failures in a row) the
+        // remaining lookups get the same answer without being sent: more would only deepen
+        // the hole. One passing 5xx among successes does not stop the others.
         var pushedBack: ProviderResponse?
+        var failuresInARow = 0
         for record in records {
             control.progress()
             if pushedBack == nil, control.shouldStop() { pushedBack = .cancelled }
@@ -52,7 +57,8 @@ public struct CommBoxAdapter: ProviderAdapter {
             switch await http.send(.GET, "/users/0", query: query, headers: authHeaders) {
             case .failure(let failure):
                 results[record.externalID] = .failed(failure.response)
-                pushedBack = failure.response
+                failuresInARow += 1
+                if failuresInARow >= Self.lookupFailuresInARow || failure.response == .cancelled { pushedBack = failure.response }
             case .success(let response):
                 switch classify(response) {
                 case .success:
@@ -64,10 +70,19 @@ public struct CommBoxAdapter: ProviderAdapter {
                     } else {
                         results[record.externalID] = .missing
                     }
-                case .notFound: results[record.externalID] = .missing
+                    failuresInARow = 0
+                case .notFound:
+                    results[record.externalID] = .missing
+                    failuresInARow = 0
                 case let other:
                     results[record.externalID] = .failed(other)
-                    if case .permanent = other {} else { pushedBack = other }
+                    failuresInARow += 1
+                    switch other {
+                    case .permanent: break
+                    case .retryLater(let status, let retryAfter, _) where status != 429 && retryAfter == nil:
+                        if failuresInARow >= Self.lookupFailuresInARow { pushedBack = other }
+                    default: pushedBack = other
+                    }
                 }
             }
         }
