@@ -28,7 +28,7 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
-    @Flag(help: "Plan even if the source looks unchanged since the last cycle.")
+    @Flag(help: "Plan even if the source looks unchanged since the last cycle, and look parked users up again now.")
     var force = false
 
     func run() async throws {
@@ -60,6 +60,8 @@ struct SyncCommand: AsyncParsableCommand {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             let engine = try SyncEngine(config: config, client: client, logger: logger)
+            // By hand and forced: users awaiting creation are looked up now, not at their re-check time.
+            if force { _ = try engine.store.recheckParkedNow() }
             let report = try await engine.runCycle(forcePlan: force)
             try await client.shutdown()
             return report

@@ -42,6 +42,8 @@ struct EngineOptions {
     var content = ["plan": "Plan", "n": "Number"]
     var maxAttempts = 12
     var authProbeInterval = "5m"
+    /// `missing_recheck_interval` of both providers (nil: the default).
+    var missingRecheckInterval: String?
 }
 
 /// A sandbox, an HTTP client, and a temporary directory holding the source and the state.
@@ -106,6 +108,7 @@ final class EngineFixture: Sendable {
                 "    auth_probe_interval: \(options.authProbeInterval)",
                 "    create_missing: \(options.createMissing)",
             ]
+            if let recheck = options.missingRecheckInterval { lines.append("    missing_recheck_interval: \(recheck)") }
             if let agent = options.agentID { lines.append("    agent_id: \(agent)") }
         }
         if options.commBox {
@@ -118,6 +121,7 @@ final class EngineFixture: Sendable {
                 "    timeout: 10s",
                 "    auth_probe_interval: \(options.authProbeInterval)",
             ]
+            if let recheck = options.missingRecheckInterval { lines.append("    missing_recheck_interval: \(recheck)") }
             if options.content.isEmpty {
                 lines.append("    content: {}")
             } else {

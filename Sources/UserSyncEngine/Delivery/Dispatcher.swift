@@ -13,7 +13,8 @@ public actor Dispatcher {
     let store: StateStore
     let policy: RetryPolicy
     let logger: Logger
-    /// How long a user the provider does not have waits before it is looked up again.
+    /// How long a user the provider does not have waits before it is looked up again
+    /// (`missing_recheck_interval`).
     let parkedRecheck: Double
     let batchSize: Int
     private var holdUntil: Double = 0
@@ -23,14 +24,14 @@ public actor Dispatcher {
 
     /// - Parameter pause: a pause restored from the state (a restart keeps honouring the
     ///   probe interval, so a crash loop cannot lock a key out).
-    public init(runtime: ProviderRuntime, store: StateStore, policy: RetryPolicy, logger: Logger, pause: ProviderPause? = nil, parkedRecheck: Double = 3600, batchSize: Int = 200) {
+    public init(runtime: ProviderRuntime, store: StateStore, policy: RetryPolicy, logger: Logger, pause: ProviderPause? = nil, parkedRecheck: Double? = nil, batchSize: Int = 200) {
         self.pause = pause
         self.provider = runtime.provider
         self.runtime = runtime
         self.store = store
         self.policy = policy
         self.logger = logger
-        self.parkedRecheck = parkedRecheck
+        self.parkedRecheck = parkedRecheck ?? Self.seconds(runtime.missingRecheckInterval)
         self.batchSize = batchSize
     }
 
@@ -70,7 +71,7 @@ public actor Dispatcher {
                 report.heldUntil = holdUntil
                 break
             }
-            let items = try store.dueItems(provider: provider, now: now, limit: probing ? 1 : batchSize)
+            let items = try dueBatch(now: now, limit: probing ? 1 : batchSize)
             if items.isEmpty { break }
             var ready: [(OutboxItem, String)] = []
             var unknown: [OutboxItem] = []

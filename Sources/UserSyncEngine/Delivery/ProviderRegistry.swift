@@ -10,6 +10,8 @@ public struct ProviderRuntime: Sendable {
     public let limiter: RateLimiter
     public let concurrency: Int
     public let authProbeInterval: Duration
+    /// How often users the provider does not have are looked up again.
+    public var missingRecheckInterval: Duration = .seconds(600)
     public var provider: ProviderID { adapter.provider }
 }
 
@@ -45,7 +47,8 @@ public enum ProviderRegistry {
         let adapter = PerformChatAdapter(
             http: http, credentials: .init(keyID: settings.keyID, keySecret: settings.keySecret.revealed),
             agentIDForCreation: settings.createMissing ? settings.agentID : nil, logger: logger)
-        return ProviderRuntime(adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval)
+        return ProviderRuntime(adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
+            missingRecheckInterval: settings.missingRecheckInterval)
     }
 
     static func makeCommBox(_ config: UserSyncConfiguration, _ client: HTTPClient, _ logger: Logger) -> ProviderRuntime? {
@@ -57,6 +60,7 @@ public enum ProviderRegistry {
         let adapter = CommBoxAdapter(
             http: http, token: settings.token.revealed, contentMapping: settings.content,
             streamProviderType: settings.streamProviderType)
-        return ProviderRuntime(adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval)
+        return ProviderRuntime(adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
+            missingRecheckInterval: settings.missingRecheckInterval)
     }
 }
