@@ -93,8 +93,11 @@ public final class SyncEngine: Sendable {
             let provider = dispatcher.provider
             // One read; counts, not rows (there may be far more than a page of dead letters).
             let stats = try store.queueStats(provider: provider)
-            report.queues[provider] = CycleReport.ProviderState(queued: stats.queued, parked: stats.parked, deadLetters: stats.deadLetters)
+            report.queues[provider] = CycleReport.ProviderState(
+                queued: stats.queued, parked: stats.parked, deadLetters: stats.deadLetters, held: stats.held,
+                heldForIdentity: stats.heldForIdentity, nextRecheckAt: stats.nextRecheckAt)
         }
+        report.openConflicts = try store.openConflictCount()
         report.durationSeconds = Date().timeIntervalSince(started)
         try store.recordRun(
             startedAt: started.timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970, mode: "sync", summary: report.json)
@@ -162,6 +165,11 @@ public final class SyncEngine: Sendable {
             try store.enqueue(batch, retracting: retracted)
         }
         try store.dropAccepted(overlay.finishedChanges)
+        var left: [(provider: ProviderID, externalID: String, reason: OutOfSyncReason)] = []
+        for (provider, ids) in report.leftSource {
+            for id in ids { left.append((provider: provider, externalID: id, reason: .leftSource)) }
+        }
+        try store.replaceOutOfSync(providers: projectors.map(\.provider), left)
         // Only a plan that reached the outbox may mark the source as seen.
         try store.setSourceFingerprint(key)
         return report

@@ -31,11 +31,12 @@ extension StateStore {
             }
             let retract = try db.cachedStatement(sql: "DELETE FROM outbox WHERE external_id = ?")
             for id in retracted { try retract.execute(arguments: [id]) }
-            // Users with a conflict held for an operator keep their pushes held.
+            // Users with a conflict held for an operator keep their pushes held, at every
+            // provider: the conflicting field must not reach one provider now and flip later.
             try db.execute(sql: """
                 UPDATE outbox SET state = 'held'
-                WHERE state = 'pending' AND (provider, external_id) IN
-                    (SELECT provider, external_id FROM conflict WHERE resolved_at IS NULL)
+                WHERE state IN ('pending', 'parked') AND external_id IN
+                    (SELECT external_id FROM conflict WHERE resolved_at IS NULL)
                 """)
         }
     }

@@ -206,3 +206,16 @@ public struct Planner {
         emit(.rejected(rejection))
     }
 }
+
+extension Planner {
+    /// After every row was considered: each provider's users the snapshot knows and the source
+    /// no longer holds, whatever `sync.deletions` says (what `usersync status` calls "left
+    /// the source").
+    public func forEachAbsent(_ body: (ProviderID, String) -> Void) {
+        for (user, entry) in entries.enumerated() where !entry.seen && entry.known != 0 {
+            for (slot, projector) in projectors.enumerated() where entry.known & (1 << UInt8(slot)) != 0 {
+                body(projector.provider, index.ids[user])
+            }
+        }
+    }
+}

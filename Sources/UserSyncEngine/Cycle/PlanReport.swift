@@ -10,6 +10,8 @@ public struct PlanReport: Sendable {
     public var durationSeconds: Double
     /// True when the source was unchanged since the last plan and was not read at all.
     public var skippedUnchanged: Bool
+    /// Per provider: users it holds (or has queued) that the source no longer has.
+    public var leftSource: [ProviderID: [String]] = [:]
 
     public init(summary: PlanSummary = PlanSummary(), rejectionSamples: [String: [Rejection]] = [:], changedFields: [ProviderID: [String: Int]] = [:], durationSeconds: Double = 0, skippedUnchanged: Bool = false) {
         self.summary = summary
