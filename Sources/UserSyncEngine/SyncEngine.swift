@@ -73,6 +73,12 @@ public final class SyncEngine: Sendable {
         let started = Date()
         var reconciled = ReconcileRunner.Report()
         if config.sync.direction.pulls && !stop.isSet {
+            if !config.sync.direction.pushes {
+                // Pull only: nothing pushes, so the ids (and the merge base) come from here.
+                try await PullBaseline(
+                    runtimes: runtimes, dispatchers: dispatchers, projectors: projectors, store: store, config: config, logger: logger
+                ).run(source: try overlaySource(), projectionKey: projectionKey)
+            }
             let candidates = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
             if !candidates.isEmpty {
                 reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
@@ -87,6 +93,10 @@ public final class SyncEngine: Sendable {
         report.remoteChanges = reconciled.accepted
         report.conflicts = reconciled.conflicts
         if push && config.sync.direction.pushes {
+            if !config.sync.direction.pulls && !stop.isSet {
+                // Push only overwrites provider edits by design; say so where it is cheap to know.
+                try await OverwriteWatch(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).run()
+            }
             report.dispatch = try await dispatchDue(stop: stop, progress: progress)
         }
         for dispatcher in dispatchers {
