@@ -14,6 +14,7 @@ struct SyncCommand: AsyncParsableCommand {
         discussion: """
             Exit status: 0 everything planned was delivered (or waits for the user to be created at the provider); \
             65 some changes were refused and dead-lettered; 69 a provider refused the credentials and is paused; \
+            79 users are held for an operator (a conflict under conflict_policy manual, or a user held for identity); \
             75 some changes wait for a retry; 78 the config is invalid; 1 any other error.
             """)
 
