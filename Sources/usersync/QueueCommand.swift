@@ -36,7 +36,7 @@ struct QueueCommand: AsyncParsableCommand {
             } else {
                 rows = try store.outboxItems(provider: provider, limit: 100_000).map { i in
                     ["id": .number("\(i.id)"), "provider": .string(i.provider.rawValue), "external_id": .string(i.externalID),
-                     "state": .string(i.state == .parked ? "awaiting_creation" : "pending"),
+                     "state": .string(QueueCommand.stateName(i)),
                      "attempts": .number("\(i.attempts)"), "next_attempt": .string(QueueCommand.time(i.notBefore)),
                      "last_status": i.lastStatus.map { .number("\($0)") } ?? .null,
                      "last_message": i.lastError.map(JSONValue.string) ?? .null]
@@ -114,6 +114,15 @@ struct QueueCommand: AsyncParsableCommand {
             let store = try StateStore.open(path: config.state.path)
             guard try store.dropItem(id: id) == .dropped else { throw QueueCommand.notFound(id) }
             print("item \(id) dropped. If the source still differs from the provider, the next cycle plans it again.")
+        }
+    }
+
+    /// What `queue list` calls an item's state.
+    static func stateName(_ item: OutboxItem) -> String {
+        switch item.state {
+        case .parked: return "awaiting_creation"
+        case .held: return "held_by_conflict"
+        default: return "pending"
         }
     }
 

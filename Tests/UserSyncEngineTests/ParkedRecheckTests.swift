@@ -107,6 +107,30 @@ struct ParkedRecheckTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func commBoxLooksEachParkedUserUpOnItsOwnSchedule() async throws {
+        try await withEngineFixture { f in
+            // Given two users CommBox does not have, parked 30 s apart (CommBox looks users up
+            // one request each: gathering them would only lengthen a pass)
+            let options = EngineOptions(performChat: false, missingRecheckInterval: "1m")
+            try f.writeSource([SourceUser.numbered(1)])
+            let engine = try f.engine(options)
+            let dispatcher = try #require(engine.dispatchers.first { $0.provider == .commbox })
+            _ = try await engine.runCycle(push: false)
+            let t0 = Date().timeIntervalSince1970
+            #expect(try await dispatcher.dispatchDue(now: { t0 }).parked == 1)
+            try f.writeSource([SourceUser.numbered(1), SourceUser.numbered(2)])
+            _ = try await engine.runCycle(push: false)
+            #expect(try await dispatcher.dispatchDue(now: { t0 + 30 }).parked == 1)
+            f.sandbox.resetRequests()
+
+            // When the first one's re-check is due, only it is looked up
+            let report = try await dispatcher.dispatchDue(now: { t0 + 61 })
+            #expect(report.parked == 1)
+            #expect(f.counts.commBox.total == 1)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func aShorterIntervalBringsEarlierRechecksForward() async throws {
         try await withEngineFixture { f in
             // Given a user parked under an hourly interval (as older versions did)

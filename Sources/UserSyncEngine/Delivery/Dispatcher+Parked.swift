@@ -2,21 +2,21 @@ import UserSyncCore
 import UserSyncStore
 
 extension Dispatcher {
-    /// Most parked users looked up in one batch.
-    static let parkedBatchLimit = 10_000
-
     /// The items of one dispatch pass: what is due now and, when a parked user's re-check is
-    /// among them, every other parked user of this provider too, so that they are looked up
-    /// in one batch (perform.chat: one list page per 100 users when that is cheaper than one
-    /// lookup each) and parked again together, due together next time.
+    /// among them and the provider's lookups gain from it (`ProviderRuntime.parkedBatchLimit`:
+    /// perform.chat pages its list, one request per 100 users, when that is cheaper than one
+    /// lookup each), the provider's other parked users too, so that they are looked up in one
+    /// batch and parked again together, due together next time.
     /// A probe of a paused provider (`limit` 1) stays one item.
     func dueBatch(now: Double, limit: Int) throws -> [OutboxItem] {
         // Re-checks planned under a longer interval (an older version re-checked hourly) come forward.
         try store.clampParkedRecheck(provider: provider, latest: now + parkedRecheck)
         let items = try store.dueItems(provider: provider, now: now, limit: limit)
-        guard limit > 1, items.contains(where: { $0.state == .parked }) else { return items }
+        guard limit > 1, let cap = runtime.parkedBatchLimit, items.count < cap, items.contains(where: { $0.state == .parked }) else {
+            return items
+        }
         let present = Set(items.map(\.id))
-        let others = try store.parkedItems(provider: provider, limit: Self.parkedBatchLimit).filter { !present.contains($0.id) }
-        return items + others
+        let others = try store.parkedItems(provider: provider, limit: cap).filter { !present.contains($0.id) }
+        return items + others.prefix(cap - items.count)
     }
 }

@@ -12,6 +12,9 @@ public struct ProviderRuntime: Sendable {
     public let authProbeInterval: Duration
     /// How often users the provider does not have are looked up again.
     public var missingRecheckInterval: Duration = .seconds(600)
+    /// Most parked users looked up together in one pass when one of them is due; nil when
+    /// the adapter looks each user up on its own (nothing to gain from gathering them).
+    public var parkedBatchLimit: Int? = nil
     public var provider: ProviderID { adapter.provider }
 }
 
@@ -47,8 +50,11 @@ public enum ProviderRegistry {
         let adapter = PerformChatAdapter(
             http: http, credentials: .init(keyID: settings.keyID, keySecret: settings.keySecret.revealed),
             agentIDForCreation: settings.createMissing ? settings.agentID : nil, logger: logger)
+        // Its lookups page the whole list when that is cheaper than one each: parked users are
+        // re-checked together. 500 keeps one pass at most ~500 requests (half a minute at the
+        // default rate), well inside the service's watchdog window.
         return ProviderRuntime(adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
-            missingRecheckInterval: settings.missingRecheckInterval)
+            missingRecheckInterval: settings.missingRecheckInterval, parkedBatchLimit: 500)
     }
 
     static func makeCommBox(_ config: UserSyncConfiguration, _ client: HTTPClient, _ logger: Logger) -> ProviderRuntime? {
