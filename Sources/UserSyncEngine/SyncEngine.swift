@@ -83,6 +83,8 @@ public final class SyncEngine: Sendable {
             if !candidates.isEmpty {
                 reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
                     .run(candidates, source: try overlaySource())
+                // What the providers hold changed: the pull-only tally (fields differ) is redone.
+                if !config.sync.direction.pushes { try store.setMeta(PullBaseline.reconciledKey, "\(Date().timeIntervalSince1970)") }
             }
             try writeBackAccepted()
             // Without a plan (pull only), nothing else notices the source catching up.

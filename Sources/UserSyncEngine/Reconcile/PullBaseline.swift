@@ -22,14 +22,15 @@ struct PullBaseline {
     /// Most unmapped users gathered per provider and pass (the rest: next pass).
     static let maxUnmapped = 50_000
     static let chunk = 5_000
+    /// Meta key the engine bumps whenever a pull-only pull recorded provider documents.
+    static let reconciledKey = "pull_reconciled"
 
     func run(source: OverlaySource, projectionKey: String) async throws {
         let providers = projectors.map(\.provider)
-        var counts = ""
-        for provider in providers {
-            counts += "|\(provider)=\(try store.idMappingCount(provider: provider)),\(try store.remoteStateCount(provider: provider))"
-        }
-        let key = try source.fingerprint().storageText + projectionKey + "|accepted=\(source.revision)" + counts
+        // Redone when the source, the mapping, the accepted changes or what the pulls recorded
+        // (`pull_reconciled`, set by the engine) changed since the last complete pass.
+        let key = try source.fingerprint().storageText + projectionKey + "|accepted=\(source.revision)"
+            + "|reconciled=\(try store.meta(Self.reconciledKey) ?? "")"
         if try store.meta("pull_baseline") == key { return }
 
         var unmapped: [ProviderID: [UserRecord]] = [:]
