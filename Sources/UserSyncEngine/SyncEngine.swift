@@ -177,11 +177,7 @@ public final class SyncEngine: Sendable {
             try store.enqueue(batch, retracting: retracted)
         }
         try store.dropAccepted(overlay.finishedChanges)
-        var left: [(provider: ProviderID, externalID: String, reason: OutOfSyncReason)] = []
-        for (provider, ids) in report.leftSource {
-            for id in ids { left.append((provider: provider, externalID: id, reason: .leftSource)) }
-        }
-        try store.replaceOutOfSync(providers: projectors.map(\.provider), left)
+        try store.replaceOutOfSync(providers: projectors.map(\.provider), report.outOfSync)
         // Only a plan that reached the outbox may mark the source as seen.
         try store.setSourceFingerprint(key)
         return report

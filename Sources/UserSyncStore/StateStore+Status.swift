@@ -37,6 +37,8 @@ public struct SyncStandings: Sendable, Equatable {
     /// Users whose local fields differ from what the provider holds with nothing queued
     /// (pull-only mode, which never pushes).
     public var differing = 0
+    /// Users whose source row is rejected (invalid, or a duplicated id).
+    public var rejected = 0
 
     public init() {}
 }
@@ -103,6 +105,8 @@ extension StateStore {
                 db, sql: "SELECT count(*) FROM out_of_sync WHERE provider = ? AND reason = 'left_source'", arguments: [p]) ?? 0
             standings.differing = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM out_of_sync WHERE provider = ? AND reason = 'differs'", arguments: [p]) ?? 0
+            standings.rejected = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM out_of_sync WHERE provider = ? AND reason = 'rejected'", arguments: [p]) ?? 0
             return standings
         }
     }
@@ -118,6 +122,8 @@ public enum OutOfSyncReason: String, Sendable {
     case leftSource = "left_source"
     /// The local fields differ from what the provider holds (pull-only mode never pushes).
     case differs
+    /// The source row is rejected (invalid, or a duplicated id): not what the provider holds.
+    case rejected
 }
 
 extension StateStore {

@@ -41,7 +41,7 @@ struct StatusCommand: AsyncParsableCommand {
                 "parked": JSONValue(stats.parked), "held_for_identity": JSONValue(stats.heldForIdentity),
                 "in_conflict": JSONValue(standings.inConflict), "held_by_conflict": JSONValue(stats.held),
                 "dead_letters": JSONValue(stats.deadLetters), "left_source": JSONValue(standings.leftSource),
-                "fields_differ": JSONValue(standings.differing), "outbox": JSONValue(stats.queued),
+                "fields_differ": JSONValue(standings.differing), "rejected_in_source": JSONValue(standings.rejected), "outbox": JSONValue(stats.queued),
                 "mapped_users": JSONValue(stats.mappedUsers), "confirmed_users": JSONValue(stats.confirmedUsers),
             ]
             // One line per state: a user counts as in sync only when none of the others holds it.
@@ -64,6 +64,7 @@ struct StatusCommand: AsyncParsableCommand {
             block.append("  dead letters: \(stats.deadLetters)")
             block.append("  left the source: \(standings.leftSource)")
             if standings.differing > 0 { block.append("  fields differ (pull only, not pushed): \(standings.differing)") }
+            if standings.rejected > 0 { block.append("  source row rejected: \(standings.rejected)") }
             if let pause = pauses[provider] {
                 doc["paused"] = .object(["reason": .string(pause.reason), "since": .string(Self.time(pause.since)), "next_probe_at": .string(Self.time(pause.nextProbeAt))])
                 block.append("  PAUSED since \(Self.time(pause.since)): \(pause.reason); next probe \(Self.time(pause.nextProbeAt))")

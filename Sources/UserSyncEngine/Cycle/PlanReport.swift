@@ -1,4 +1,5 @@
 import UserSyncCore
+import UserSyncStore
 
 /// The planning half of a cycle, as reported to the operator.
 public struct PlanReport: Sendable {
@@ -12,6 +13,20 @@ public struct PlanReport: Sendable {
     public var skippedUnchanged: Bool
     /// Per provider: users it holds (or has queued) that the source no longer has.
     public var leftSource: [ProviderID: [String]] = [:]
+    /// Per provider: users it holds whose source row was rejected this plan.
+    public var rejectedKnown: [ProviderID: [String]] = [:]
+
+    /// Users known at a provider that are not in sync for a reason the outbox does not hold.
+    public var outOfSync: [(provider: ProviderID, externalID: String, reason: OutOfSyncReason)] {
+        var users: [(provider: ProviderID, externalID: String, reason: OutOfSyncReason)] = []
+        for (provider, ids) in leftSource {
+            for id in ids { users.append((provider: provider, externalID: id, reason: .leftSource)) }
+        }
+        for (provider, ids) in rejectedKnown {
+            for id in ids { users.append((provider: provider, externalID: id, reason: .rejected)) }
+        }
+        return users
+    }
 
     public init(summary: PlanSummary = PlanSummary(), rejectionSamples: [String: [Rejection]] = [:], changedFields: [ProviderID: [String: Int]] = [:], durationSeconds: Double = 0, skippedUnchanged: Bool = false) {
         self.summary = summary

@@ -52,9 +52,7 @@ struct PullBaseline {
                 }
             }
         }
-        for (provider, ids) in plan.leftSource {
-            for id in ids { outOfSync.append((provider: provider, externalID: id, reason: OutOfSyncReason.leftSource)) }
-        }
+        outOfSync += plan.outOfSync
         try store.replaceOutOfSync(providers: providers, outOfSync)
 
         var complete = !truncated
