@@ -42,6 +42,13 @@ struct OverwriteWatch {
             let pages = (known + Self.usersPerListRequest - 1) / Self.usersPerListRequest
             guard !updates.isEmpty, pages * Self.pushesPerListRequest <= updates.count else { continue }
             let read = await adapter.pull(mapped: [], budget: Int.max)
+            if let failure = read.failure, case .authentication = failure,
+                let dispatcher = dispatchers.first(where: { $0.provider == provider }) {
+                // Refused credentials: the provider pauses now, so the pushes add no more
+                // failed logins (perform.chat locks a key after 10 in 5 minutes).
+                try await dispatcher.pauseAfterRefusal(failure, now: now)
+                continue
+            }
             if let failure = read.failure {
                 logger.debug("could not read the provider to look for overwritten edits", metadata: [
                     "provider": "\(provider)", "reason": "\(failure.message)",
