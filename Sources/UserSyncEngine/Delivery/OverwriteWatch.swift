@@ -8,7 +8,8 @@ import UserSyncStore
 /// `sync.direction: push` overwrites edits made at a provider, by design. Where it is cheap
 /// to know, this says so before it happens: when a provider's whole side can be read for at
 /// most a tenth of the requests of the pushes about to be sent (perform.chat: one list page
-/// per 100 users, so at least 10 updates per 100 users it holds),
+/// per 100 users, so at least 10 updates per 100 users it holds; at most once per
+/// `sync.pull_interval`),
 /// each due update is compared with the provider's current values and with what it last
 /// confirmed; a field the provider changed since, which the push replaces, is logged at
 /// notice. Nothing is changed: the push goes out as planned.
@@ -41,6 +42,12 @@ struct OverwriteWatch {
             let known = max(try store.idMappingCount(provider: provider), updates.count)
             let pages = (known + Self.usersPerListRequest - 1) / Self.usersPerListRequest
             guard !updates.isEmpty, pages * Self.pushesPerListRequest <= updates.count else { continue }
+            // At most once per `sync.pull_interval` (a backlog retried cycle after cycle is
+            // not read again each time).
+            let checkedKey = "overwrite_checked_at.\(provider)"
+            let last = try store.meta(checkedKey).flatMap(Double.init) ?? 0
+            guard now - last >= Dispatcher.seconds(config.sync.pullInterval) else { continue }
+            try store.setMeta(checkedKey, "\(now)")
             let read = await adapter.pull(mapped: [], budget: Int.max)
             if let failure = read.failure, case .authentication = failure,
                 let dispatcher = dispatchers.first(where: { $0.provider == provider }) {
