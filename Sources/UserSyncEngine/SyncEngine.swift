@@ -77,7 +77,7 @@ public final class SyncEngine: Sendable {
                 // Pull only: nothing pushes, so the ids (and the merge base) come from here.
                 try await PullBaseline(
                     runtimes: runtimes, dispatchers: dispatchers, projectors: projectors, store: store, config: config, logger: logger
-                ).run(source: try overlaySource(), projectionKey: projectionKey)
+                ).run(source: try overlaySource(), projectionKey: projectionKey, stop: stop, progress: progress)
             }
             let candidates = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
             if !candidates.isEmpty {

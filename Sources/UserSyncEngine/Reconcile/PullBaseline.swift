@@ -21,11 +21,14 @@ struct PullBaseline {
     let logger: Logger
     /// Most unmapped users gathered per provider and pass (the rest: next pass).
     static let maxUnmapped = 50_000
-    static let chunk = 5_000
+    /// Users looked up per call: the service's watchdog hears from us between two calls.
+    static let chunk = 100
+    /// A pass stops looking users up after this long; the next cycle carries on.
+    static let timeBudget: Double = 20
     /// Meta key the engine bumps whenever a pull-only pull recorded provider documents.
     static let reconciledKey = "pull_reconciled"
 
-    func run(source: OverlaySource, projectionKey: String) async throws {
+    func run(source: OverlaySource, projectionKey: String, stop: StopSignal = .never, progress: @Sendable () -> Void = {}) async throws {
         let providers = projectors.map(\.provider)
         // Redone when the source, the mapping, the accepted changes or what the pulls recorded
         // (`pull_reconciled`, set by the engine) changed since the last complete pass.
@@ -56,6 +59,7 @@ struct PullBaseline {
         try store.replaceOutOfSync(providers: providers, outOfSync)
 
         var complete = !truncated
+        let deadline = Date().timeIntervalSince1970 + Self.timeBudget
         for runtime in runtimes {
             if let dispatcher = dispatchers.first(where: { $0.provider == runtime.provider }), await dispatcher.isPaused {
                 complete = false
@@ -64,20 +68,30 @@ struct PullBaseline {
             let records = try (unmapped[runtime.provider] ?? []).filter {
                 try store.providerUserID(provider: runtime.provider, externalID: $0.externalID) == nil
             }
-            let answered = try await resolve(records, runtime: runtime)
+            let answered = try await resolve(records, runtime: runtime, until: deadline, stop: stop, progress: progress)
             if !answered { complete = false }
         }
         if complete { try store.setMeta("pull_baseline", key) }
     }
 
-    /// Looks users up in chunks; true when every lookup got an answer.
-    private func resolve(_ records: [UserRecord], runtime: ProviderRuntime) async throws -> Bool {
+    /// Looks users up in chunks; true when every lookup got an answer in time.
+    private func resolve(
+        _ records: [UserRecord], runtime: ProviderRuntime, until deadline: Double, stop: StopSignal, progress: @Sendable () -> Void
+    ) async throws -> Bool {
         guard !records.isEmpty else { return true }
         let provider = runtime.provider
+        let wanted = Set(records.map(\.externalID))
         var found = 0
         var missing = 0
         var start = 0
         while start < records.count {
+            progress()
+            if stop.isSet || Date().timeIntervalSince1970 > deadline {
+                logger.info("pull-only: more provider ids to look up next cycle", metadata: [
+                    "provider": "\(provider)", "found": "\(found)", "left": "\(records.count - start)",
+                ])
+                return false
+            }
             // A list paged for an earlier chunk may have mapped users of this one already.
             let chunk = try records[start..<min(start + Self.chunk, records.count)].filter {
                 try store.providerUserID(provider: provider, externalID: $0.externalID) == nil
@@ -85,11 +99,17 @@ struct PullBaseline {
             start += Self.chunk
             guard !chunk.isEmpty else { continue }
             let resolved = await runtime.adapter.resolveIDs(for: chunk)
-            var learned: [(externalID: String, providerUserID: String)] = []
+            // A paged list answers for every user it holds: keep those of the source too.
+            let asked = Set(chunk.map(\.externalID))
+            var learned: [(externalID: String, providerUserID: String)] = resolved.compactMap { id, resolution in
+                guard case .found(let providerUserID) = resolution, wanted.contains(id), !asked.contains(id) else { return nil }
+                return (id, providerUserID)
+            }
             for record in chunk {
                 switch resolved[record.externalID] ?? .missing {
                 case .found(let id):
                     learned.append((record.externalID, id))
+                    found += 1
                 case .missing:
                     missing += 1
                 case .failed(let response):
@@ -104,7 +124,6 @@ struct PullBaseline {
                 }
             }
             try store.storeIDMappings(provider: provider, learned)
-            found += learned.count
         }
         logger.info("pull-only: provider ids looked up; their values become the merge base at the next pull", metadata: [
             "provider": "\(provider)", "found": "\(found)", "not_at_provider": "\(missing)",
