@@ -23,6 +23,9 @@ struct OverwriteWatch {
     static let maxChecked = 10_000
     /// The read may cost one request per this many pushes (10 %).
     static let pushesPerListRequest = 10
+    /// The list is read in one go, without a heartbeat: at most this many pages (20,000
+    /// users, a dozen seconds at the default rate), well inside the watchdog window.
+    static let maxPages = 200
 
     func run(now: Double = StateStore.now()) async throws {
         // Only perform.chat reads its whole side cheaply (CommBox costs a request per user,
@@ -41,7 +44,7 @@ struct OverwriteWatch {
             // read only when that is at most a tenth of the pushes about to be sent.
             let known = max(try store.idMappingCount(provider: provider), updates.count)
             let pages = (known + Self.usersPerListRequest - 1) / Self.usersPerListRequest
-            guard !updates.isEmpty, pages * Self.pushesPerListRequest <= updates.count else { continue }
+            guard !updates.isEmpty, pages * Self.pushesPerListRequest <= updates.count, pages <= Self.maxPages else { continue }
             // At most once per `sync.pull_interval` (a backlog retried cycle after cycle is
             // not read again each time).
             let checkedKey = "overwrite_checked_at.\(provider)"
