@@ -51,10 +51,10 @@ public enum ProviderRegistry {
             http: http, credentials: .init(keyID: settings.keyID, keySecret: settings.keySecret.revealed),
             agentIDForCreation: settings.createMissing ? settings.agentID : nil, logger: logger)
         // Its lookups page the whole list when that is cheaper than one each: parked users are
-        // re-checked together. 500 keeps one pass at most ~500 requests (half a minute at the
-        // default rate), well inside the service's watchdog window.
+        // re-checked together, as many as half a minute of requests covers at worst (450 at
+        // the default rate), so one pass stays well inside the service's watchdog window.
         return ProviderRuntime(adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
-            missingRecheckInterval: settings.missingRecheckInterval, parkedBatchLimit: 500)
+            missingRecheckInterval: settings.missingRecheckInterval, parkedBatchLimit: max(200, settings.requestsPerMinute / 2))
     }
 
     static func makeCommBox(_ config: UserSyncConfiguration, _ client: HTTPClient, _ logger: Logger) -> ProviderRuntime? {
