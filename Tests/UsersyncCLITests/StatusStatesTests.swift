@@ -155,3 +155,34 @@ func sqlite3Write(_ path: String, _ sql: String) throws -> Bool {
     process.waitUntilExit()
     return process.terminationStatus == 0
 }
+
+/// The service looks parked users up again on their own schedule, not the cycle's.
+@Suite("the service re-checks parked users (real binary)", .serialized)
+struct DaemonParkedRecheckTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aParkedUserCreatedAtTheProviderIsUpdatedWithinOneRecheckInterval() async throws {
+        try await DaemonHarness.with { h in
+            // Given a service with hourly cycles and a 1 s re-check interval, and u2 missing at perform.chat
+            let users = TestUser.many(2)
+            _ = try h.sandbox.seedPerformChatUsers([SandboxPerformChatSeed(externalID: "u1", name: "old", email: users[0].email, metadata: [:])])
+            try h.workspace.writeUsers(users)
+            try h.writeConfig(DaemonConfig(interval: "1h", performChatRecheck: "1s", commBox: false))
+            let daemon = try h.startDaemon()
+            let parked = await eventually(timeout: 20, poll: 0.1) {
+                (try? h.state()?.queueStats(provider: .performchat).parked) == 1
+            }
+            #expect(parked, "\(daemon.stderr.suffix(2000))")
+
+            // When the user is created at perform.chat (the user opened the chat)
+            _ = try h.sandbox.seedPerformChatUsers([SandboxPerformChatSeed(externalID: "u2", name: "old", email: users[1].email, metadata: [:])])
+            let created = Date()
+
+            // Then the service updates it within about one re-check interval, long before the next cycle
+            let updated = await eventually(timeout: 10, poll: 0.1) { h.sandbox.performChatUser(externalID: "u2")?.name == users[1].name }
+            #expect(updated, "\(daemon.stderr.suffix(3000))")
+            #expect(Date().timeIntervalSince(created) < 5)
+            daemon.signal(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: 10) == 0)
+        }
+    }
+}
