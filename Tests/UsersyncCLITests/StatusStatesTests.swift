@@ -144,6 +144,29 @@ struct StatusStatesTests {
     }
 }
 
+@Suite("sync --once --force re-checks parked users (real binary)")
+struct ForceRecheckTests {
+    @Test(.timeLimit(.minutes(1)))
+    func forceLooksParkedUsersUpAtOnce() async throws {
+        try await SyncScenario.with { s in
+            // Given u2 parked at perform.chat, then created there
+            let users = TestUser.many(2)
+            _ = try s.sandbox.seedPerformChatUsers([SandboxPerformChatSeed(externalID: "u1", name: "old", email: users[0].email, metadata: [:])])
+            try s.workspace.writeUsers(users)
+            try s.workspace.writeConfig(sandbox: s.sandbox, commbox: false, sync: "interval: 1s\n  direction: push")
+            #expect(try await s.syncOnce().status == 0)
+            _ = try s.sandbox.seedPerformChatUsers([SandboxPerformChatSeed(externalID: "u2", name: "old", email: users[1].email, metadata: [:])])
+
+            // When sync --once --force runs (the source did not change)
+            let run = try await s.syncOnce(["--force"])
+
+            // Then u2 is looked up and updated now, not in ten minutes
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(s.sandbox.performChatUser(externalID: "u2")?.name == users[1].name)
+        }
+    }
+}
+
 /// Runs `sqlite3 PATH SQL` for writing, when the CLI is installed: true when it ran.
 func sqlite3Write(_ path: String, _ sql: String) throws -> Bool {
     let candidates = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3", "/bin/sqlite3"]
