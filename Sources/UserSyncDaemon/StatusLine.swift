@@ -3,7 +3,7 @@ import UserSyncCore
 import UserSyncEngine
 
 /// The one-line summary systemd shows in `systemctl status` (`STATUS=`), e.g.
-/// `last cycle 12:01:05: 3 pushed, 0 failed, 1 rejected; queue 0; performchat ok; commbox paused (401)`.
+/// `last cycle 12:01:05: 3 pushed, 0 failed, 1 rejected; queue 0; performchat ok, 2 parked; commbox paused (401)`.
 enum StatusLine {
     /// - Parameter providers: the enabled providers in config order (the engine's dispatchers),
     ///   so the line reads the same every time and as documented.
@@ -12,17 +12,25 @@ enum StatusLine {
         formatter.dateFormat = "HH:mm:ss"
         formatter.locale = Locale(identifier: "en_US_POSIX")
         var parts = ["last cycle \(formatter.string(from: date)): \(report.pushed) pushed, \(report.failed) failed, \(report.plan.summary.rejected) rejected"]
-        parts.append("queue \(report.queued)")
+        // The queue is what waits to be sent; parked and held users are named apart, per provider.
+        parts.append("queue \(report.queues.values.reduce(0) { $0 + $1.waiting })")
         for provider in providers {
+            var part: String
             if let reason = pauses[provider] ?? report.dispatch[provider]?.pausedReason {
                 let status = reason.split(separator: ":").first.map { $0.replacingOccurrences(of: "HTTP ", with: "") } ?? reason
-                parts.append("\(provider) paused (\(status))")
+                part = "\(provider) paused (\(status))"
             } else if let held = report.dispatch[provider]?.heldUntil, held > date.timeIntervalSince1970 {
-                parts.append("\(provider) backing off")
+                part = "\(provider) backing off"
             } else {
-                parts.append("\(provider) ok")
+                part = "\(provider) ok"
             }
+            let q = report.queues[provider] ?? .init()
+            if q.parked > 0 { part += ", \(q.parked) parked" }
+            if q.heldForIdentity > 0 { part += ", \(q.heldForIdentity) held for identity" }
+            if q.held > 0 { part += ", \(q.held) held by conflict" }
+            parts.append(part)
         }
+        if report.openConflicts > 0 { parts.append("\(report.openConflicts) conflicts held for an operator") }
         return parts.joined(separator: "; ")
     }
 }

@@ -96,10 +96,18 @@ public final class SyncEngine: Sendable {
         var settlesAt = sourceSettlesAt()
         if config.sync.direction.pulls && !stop.isSet && settlesAt == nil {
             settlesAt = try await settling {
+                if !config.sync.direction.pushes {
+                    // Pull only: nothing pushes, so the ids (and the merge base) come from here.
+                    try await PullBaseline(
+                        runtimes: runtimes, dispatchers: dispatchers, projectors: projectors, store: store, config: config, logger: logger
+                    ).run(source: try overlaySource(), projectionKey: projectionKey, stop: stop, progress: progress)
+                }
                 let candidates = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
                 if !candidates.isEmpty {
                     reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
                         .run(candidates, source: try overlaySource())
+                    // What the providers hold changed: the pull-only tally (fields differ) is redone.
+                    if !config.sync.direction.pushes { try store.setMeta(PullBaseline.reconciledKey, "\(Date().timeIntervalSince1970)") }
                 }
                 try writeBackAccepted()
                 // Without a plan (pull only), nothing else notices the source catching up.
@@ -117,6 +125,10 @@ public final class SyncEngine: Sendable {
         report.sourceSettlesAt = settlesAt
         if let settlesAt { logStillBeingWritten(settlesAt: settlesAt) }
         if push && config.sync.direction.pushes {
+            if !config.sync.direction.pulls && !stop.isSet {
+                // Push only overwrites provider edits by design; say so where it is cheap to know.
+                try await OverwriteWatch(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).run()
+            }
             report.dispatch = try await dispatchDue(stop: stop, progress: progress)
         }
         for dispatcher in dispatchers {
@@ -124,8 +136,10 @@ public final class SyncEngine: Sendable {
             // One read; counts, not rows (there may be far more than a page of dead letters).
             let stats = try store.queueStats(provider: provider)
             report.queues[provider] = CycleReport.ProviderState(
-                queued: stats.queued, parked: stats.parked, heldForIdentity: stats.heldForIdentity, deadLetters: stats.deadLetters)
+                queued: stats.queued, parked: stats.parked, deadLetters: stats.deadLetters, held: stats.held,
+                heldForIdentity: stats.heldForIdentity, nextRecheckAt: stats.nextRecheckAt)
         }
+        report.openConflicts = try store.openConflictCount()
         report.durationSeconds = Date().timeIntervalSince(started)
         try store.recordRun(
             startedAt: started.timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970, mode: "sync", summary: report.json)
@@ -216,6 +230,7 @@ public final class SyncEngine: Sendable {
         try store.replaceSharedEmails(report.summary.sharedEmails)
         try store.recheckIdentityHolds()
         try store.dropAccepted(overlay.finishedChanges)
+        try store.replaceOutOfSync(providers: projectors.map(\.provider), report.outOfSync)
         // Only a plan that reached the outbox may mark the source as seen.
         try store.setSourceFingerprint(key)
         return report

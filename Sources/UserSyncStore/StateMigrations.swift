@@ -120,6 +120,16 @@ enum StateMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4: users not in sync for a reason the outbox does not hold (left the source, fields differ)") { db in
+            try db.execute(sql: """
+                CREATE TABLE out_of_sync (
+                    provider    TEXT NOT NULL,
+                    external_id TEXT NOT NULL,
+                    reason      TEXT NOT NULL,
+                    PRIMARY KEY (provider, external_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

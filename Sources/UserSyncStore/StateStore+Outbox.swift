@@ -41,11 +41,12 @@ extension StateStore {
             state = CASE WHEN outbox.state IN ('parked', 'held') THEN outbox.state ELSE 'pending' END
         """
 
-    /// Users with a conflict held for an operator keep their pushes held.
+    /// Users with a conflict held for an operator keep their pushes held, at every provider:
+    /// the conflicting field must not reach one provider now and flip later.
     static let holdConflictedSQL = """
         UPDATE outbox SET state = 'held'
-        WHERE state = 'pending' AND (provider, external_id) IN
-            (SELECT provider, external_id FROM conflict WHERE resolved_at IS NULL)
+        WHERE state IN ('pending', 'parked') AND external_id IN
+            (SELECT external_id FROM conflict WHERE resolved_at IS NULL)
         """
 
     /// Items of one provider whose time has come, oldest first; after `cursor` when given

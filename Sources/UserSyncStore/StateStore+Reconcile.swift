@@ -148,9 +148,10 @@ extension StateStore {
                     rule, Self.encode(edits), now, resolution == "held" ? nil : now, resolution,
                 ])
             if resolution == "held" {
+                // Held at every provider, not only the conflicting one (see `enqueue`).
                 try db.execute(
-                    sql: "UPDATE outbox SET state = 'held' WHERE provider = ? AND external_id = ?",
-                    arguments: [provider.rawValue, externalID])
+                    sql: "UPDATE outbox SET state = 'held' WHERE external_id = ? AND state IN ('pending', 'parked', 'held')",
+                    arguments: [externalID])
             }
         }
     }
@@ -165,9 +166,9 @@ extension StateStore {
         }
     }
 
-    /// Settles an open conflict. Taking local releases the held push; taking remote records
+    /// Settles an open conflict. Taking local releases the held pushes; taking remote records
     /// the remote edits as accepted (written back and pushed to the other providers) and
-    /// drops the held push. Either way the next cycle re-plans.
+    /// drops the held pushes. Either way the next cycle re-plans.
     public func resolveConflict(id: Int64, takeRemote: Bool, now: Double = StateStore.now()) throws(StoreError) -> StoredConflict? {
         try write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM conflict WHERE id = ? AND resolved_at IS NULL", arguments: [id]) else { return nil }
@@ -182,13 +183,15 @@ extension StateStore {
                         arguments: [conflict.externalID, edit.field, edit.old.map(Self.encode), edit.new.map(Self.encode), conflict.provider.rawValue, now])
                 }
             }
+            // The user's pushes are held at every provider while any of its conflicts is open;
+            // once none is, they are dropped and the next cycle re-plans every provider.
             let stillOpen = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM conflict WHERE provider = ? AND external_id = ? AND resolved_at IS NULL",
-                arguments: [conflict.provider.rawValue, conflict.externalID]) ?? 0
+                db, sql: "SELECT count(*) FROM conflict WHERE external_id = ? AND resolved_at IS NULL",
+                arguments: [conflict.externalID]) ?? 0
             if stillOpen == 0 {
                 try db.execute(
-                    sql: "DELETE FROM outbox WHERE provider = ? AND external_id = ? AND state = 'held'",
-                    arguments: [conflict.provider.rawValue, conflict.externalID])
+                    sql: "DELETE FROM outbox WHERE external_id = ? AND state = 'held'",
+                    arguments: [conflict.externalID])
             }
             try db.execute(sql: "DELETE FROM meta WHERE key = 'source_fingerprint'")
             return conflict

@@ -36,7 +36,7 @@ struct QueueCommand: AsyncParsableCommand {
             } else {
                 rows = try store.outboxItems(provider: provider, limit: 100_000).map { i in
                     ["id": .number("\(i.id)"), "provider": .string(i.provider.rawValue), "external_id": .string(i.externalID),
-                     "state": .string(QueueCommand.stateName(i.state)),
+                     "state": .string(QueueCommand.stateName(i)),
                      "attempts": .number("\(i.attempts)"), "next_attempt": .string(QueueCommand.time(i.notBefore)),
                      "last_status": i.lastStatus.map { .number("\($0)") } ?? .null,
                      "last_message": i.lastError.map(JSONValue.string) ?? .null]
@@ -55,27 +55,38 @@ struct QueueCommand: AsyncParsableCommand {
     }
 
     struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send a dead letter (or a waiting item) again now.")
+        static let configuration = CommandConfiguration(
+            abstract: "Send a dead letter (or a waiting item) again now, or look parked users up again now.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The item's id, as `queue list` shows it.") var id: Int64?
         @Flag(name: .customLong("all-dead"), help: "Retry every dead letter.") var allDead = false
-        @Option(help: "With --all-dead: only this provider.") var provider: String?
+        @Flag(help: "Look every parked user (awaiting creation at the provider) up again at the next cycle, in one batch.")
+        var parked = false
+        @Option(help: "With --all-dead or --parked: only this provider.") var provider: String?
 
         func validate() throws {
-            if (id == nil) == !allDead { throw ValidationError("give either an item id or --all-dead") }
+            if [id != nil, allDead, parked].filter({ $0 }).count != 1 {
+                throw ValidationError("give exactly one of an item id, --all-dead or --parked")
+            }
+            if id != nil, provider != nil { throw ValidationError("--provider goes with --all-dead or --parked, not with an item id") }
         }
 
         func run() async throws {
             let config = try AppContext.loadConfig(options)
             // Without a state there is nothing to retry; opening it for writing would create it.
             guard try StateStore.openReadOnly(path: config.state.path) != nil else {
-                if allDead {
-                    print("No state yet at \(config.state.path): there are no dead letters.")
+                if allDead || parked {
+                    print("No state yet at \(config.state.path): there are no \(parked ? "parked users" : "dead letters").")
                     return
                 }
                 throw QueueCommand.notFound(id!)
             }
             let store = try StateStore.open(path: config.state.path)
+            if parked {
+                let count = try store.recheckParkedNow(provider: try QueueCommand.provider(provider, config: config))
+                print("\(count) parked user(s) due for a re-check now; the next cycle looks them up (in one batch per provider).")
+                return
+            }
             if allDead {
                 let count = try store.retryAllDead(provider: try QueueCommand.provider(provider, config: config))
                 print("\(count) dead letter(s) back in the queue; the next cycle sends them.")
@@ -103,6 +114,15 @@ struct QueueCommand: AsyncParsableCommand {
             let store = try StateStore.open(path: config.state.path)
             guard try store.dropItem(id: id) == .dropped else { throw QueueCommand.notFound(id) }
             print("item \(id) dropped. If the source still differs from the provider, the next cycle plans it again.")
+        }
+    }
+
+    /// What `queue list` calls an item's state.
+    static func stateName(_ item: OutboxItem) -> String {
+        switch item.state {
+        case .parked: return "awaiting_creation"
+        case .held: return "held_by_conflict"
+        default: return "pending"
         }
     }
 

@@ -35,22 +35,42 @@ struct StatusCommand: AsyncParsableCommand {
         lines.append("state: \(config.state.path)")
         for provider in providers {
             let stats = try store.queueStats(provider: provider)
+            let standings = try store.syncStandings(provider: provider)
             var doc: [String: JSONValue] = [
-                "queued": JSONValue(stats.queued), "retrying": JSONValue(stats.retrying), "parked": JSONValue(stats.parked),
-                "dead_letters": JSONValue(stats.deadLetters), "mapped_users": JSONValue(stats.mappedUsers),
-                "confirmed_users": JSONValue(stats.confirmedUsers),
+                "in_sync": JSONValue(standings.inSync), "queued": JSONValue(stats.pending), "retrying": JSONValue(stats.retrying),
+                "parked": JSONValue(stats.parked), "held_for_identity": JSONValue(stats.heldForIdentity),
+                "in_conflict": JSONValue(standings.inConflict), "held_by_conflict": JSONValue(stats.held),
+                "dead_letters": JSONValue(stats.deadLetters), "left_source": JSONValue(standings.leftSource),
+                "fields_differ": JSONValue(standings.differing), "rejected_in_source": JSONValue(standings.rejected), "outbox": JSONValue(stats.queued),
+                "mapped_users": JSONValue(stats.mappedUsers), "confirmed_users": JSONValue(stats.confirmedUsers),
             ]
-            var line = "\(provider): queue \(stats.queued) (\(stats.retrying) retrying, \(stats.parked) awaiting creation), dead letters \(stats.deadLetters), \(stats.confirmedUsers) users in sync"
+            // One line per state: a user counts as in sync only when none of the others holds it.
+            var block = ["\(provider):", "  in sync: \(standings.inSync)"]
+            var queued = "  queued: \(stats.pending)"
             if let oldest = stats.oldestEnqueuedAt {
                 doc["oldest_queued_at"] = .string(Self.time(oldest))
-                line += ", oldest queued \(Self.time(oldest))"
+                queued += " (oldest change queued \(Self.time(oldest)))"
             }
+            block.append(queued)
+            block.append("  retrying: \(stats.retrying)")
+            var parked = "  parked (awaiting creation): \(stats.parked)"
+            if let next = stats.nextRecheckAt {
+                doc["next_recheck_at"] = .string(Self.time(next))
+                parked += ", next re-check \(Self.time(next))"
+            }
+            block.append(parked)
+            block.append("  held for identity: \(stats.heldForIdentity)")
+            block.append("  in conflict: \(standings.inConflict)")
+            block.append("  dead letters: \(stats.deadLetters)")
+            block.append("  left the source: \(standings.leftSource)")
+            if standings.differing > 0 { block.append("  fields differ (pull only, not pushed): \(standings.differing)") }
+            if standings.rejected > 0 { block.append("  source row rejected: \(standings.rejected)") }
             if let pause = pauses[provider] {
                 doc["paused"] = .object(["reason": .string(pause.reason), "since": .string(Self.time(pause.since)), "next_probe_at": .string(Self.time(pause.nextProbeAt))])
-                line += "\n  PAUSED since \(Self.time(pause.since)): \(pause.reason); next probe \(Self.time(pause.nextProbeAt))"
+                block.append("  PAUSED since \(Self.time(pause.since)): \(pause.reason); next probe \(Self.time(pause.nextProbeAt))")
             }
             providerDocs[provider.rawValue] = .object(doc)
-            lines.append(line)
+            lines.append(block.joined(separator: "\n"))
         }
         let conflicts = try store.openConflictCount()
         lines.append("open conflicts: \(conflicts)")

@@ -15,6 +15,7 @@ struct SyncCommand: AsyncParsableCommand {
             Exit status: 0 everything planned was delivered (or waits for the user to be created at the provider); \
             65 some changes were refused and dead-lettered; 69 a provider refused the credentials and is paused \
             (a saved pause is honoured: no request is sent to it until its probe time, or with --probe-auth once); \
+            79 users are held for an operator (a conflict under conflict_policy manual, or a user held for identity); \
             75 some changes wait for a retry; 78 the config is invalid; 1 any other error.
             """)
 
@@ -29,7 +30,7 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
-    @Flag(help: "Plan even if the source looks unchanged since the last cycle.")
+    @Flag(help: "Plan even if the source looks unchanged since the last cycle, and look parked users up again now.")
     var force = false
 
     @Flag(
@@ -79,6 +80,8 @@ struct SyncCommand: AsyncParsableCommand {
             }
             // One cycle and no next one: a source file still being written is waited for.
             try await engine.waitForSourceToSettle()
+            // By hand and forced: users awaiting creation are looked up now, not at their re-check time.
+            if force { _ = try engine.store.recheckParkedNow() }
             let report = try await engine.runCycle(forcePlan: force)
             try await client.shutdown()
             return report

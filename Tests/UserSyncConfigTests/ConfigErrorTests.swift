@@ -206,6 +206,23 @@ struct ConfigErrorTests {
         #expect(error.issues.map(\.message) == ["expected an integer from 1 to 64, got 65"])
     }
 
+    @Test("missing_recheck_interval is a positive duration, with its full key and line")
+    func missingRecheckInterval() {
+        let yaml = Fixture.valid(
+            replacing: "    token: \(Fixture.commBoxToken)",
+            with: "    token: \(Fixture.commBoxToken)\n    missing_recheck_interval: 0s")
+            .replacingOccurrences(of: "    key_id:", with: "    missing_recheck_interval: often\n    key_id:")
+        let error = Fixture.error(yaml)
+        #expect(error.issues == [
+            ConfigIssue(
+                key: "providers.performchat.missing_recheck_interval", line: Fixture.line(of: "missing_recheck_interval: often", in: yaml),
+                message: "expected a duration such as 250ms, 30s, 5m, 1h or 1h30m, got \"often\""),
+            ConfigIssue(
+                key: "providers.commbox.missing_recheck_interval", line: Fixture.line(of: "missing_recheck_interval: 0s", in: yaml),
+                message: "must be greater than zero, got \"0s\""),
+        ])
+    }
+
     @Test("no provider enabled is an error on providers")
     func noProviderEnabled() {
         let yaml = Fixture.valid(replacing: "    key_id: key-123", with: "    enabled: false\n    key_id: key-123")

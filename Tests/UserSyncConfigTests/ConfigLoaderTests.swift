@@ -30,6 +30,7 @@ struct ConfigLoaderTests {
         #expect(performChat.concurrency == 4)
         #expect(performChat.timeout == .seconds(30))
         #expect(performChat.authProbeInterval == .seconds(300))
+        #expect(performChat.missingRecheckInterval == .seconds(600))
         #expect(performChat.createMissing == false)
         #expect(performChat.agentID == nil)
         let commBox = try #require(config.providers.commBox)
@@ -37,6 +38,7 @@ struct ConfigLoaderTests {
         #expect(commBox.token.revealed == Fixture.commBoxToken)
         #expect(commBox.requestsPerMinute == 300)
         #expect(commBox.streamProviderType == 4)
+        #expect(commBox.missingRecheckInterval == .seconds(600))
         #expect(commBox.pullBudget == 100)
         #expect(commBox.content.isEmpty)
     }
@@ -59,8 +61,8 @@ struct ConfigLoaderTests {
             providers:
               performchat: { base_url: "http://127.0.0.1:8080/rest/v1/", key_id_env: PC_ID, key_secret_env: PC_SECRET,
                              requests_per_minute: 60, concurrency: 64, timeout: 5s, auth_probe_interval: 1s,
-                             create_missing: true, agent_id: agent-7 }
-              commbox: { base_url: "http://[::1]:9000/", token: t, stream_provider_type: 0, pull_budget: 0,
+                             missing_recheck_interval: 90s, create_missing: true, agent_id: agent-7 }
+              commbox: { base_url: "http://[::1]:9000/", token: t, stream_provider_type: 0, pull_budget: 0, missing_recheck_interval: 1h,
                          content: { plan: Plan, vip: VIP_Status } }
             log: { level: debug, format: json, show_pii: yes }
             metrics: { listen: "[::1]:9464" }

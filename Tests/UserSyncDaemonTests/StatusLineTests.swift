@@ -56,3 +56,19 @@ struct StatusLineTests {
         #expect(line == "last cycle \(clock): 0 pushed, 0 failed, 0 rejected; queue 1; commbox ok")
     }
 }
+
+@Suite("STATUS= line: parked and held users")
+struct StatusLineHeldTests {
+    @Test func parkedAndHeldUsersAreNamedNotQueued() {
+        // Given one user waiting, two parked, one held for identity and one held by a conflict
+        let date = Date(timeIntervalSince1970: 1_790_000_000)
+        var report = CycleReport(dryRun: false, plan: PlanReport(), startedAt: date)
+        report.dispatch[.performchat] = DispatchReport(provider: .performchat)
+        report.queues[.performchat] = .init(queued: 5, parked: 2, held: 1, heldForIdentity: 1)
+        report.openConflicts = 1
+        // When the line is made
+        let line = StatusLine.make(report, providers: [.performchat], pauses: [:], at: date)
+        // Then the queue counts only the waiting user and the rest is named
+        #expect(line.hasSuffix("; queue 1; performchat ok, 2 parked, 1 held for identity, 1 held by conflict; 1 conflicts held for an operator"), "\(line)")
+    }
+}

@@ -131,6 +131,11 @@ struct BidirectionalConflictTests {
             #expect(held.first?.attempts == 0)
             #expect(f.writes.performChat == 0)
             #expect(f.performChat("u1")?.name == edit.remote)
+            // Held at CommBox too: the conflicting name must not reach one provider and flip later.
+            #expect(try engine.store.outboxItems(provider: .commbox).map(\.state) == [.held])
+            #expect(f.writes.commBox == 0)
+            #expect(f.commBox("u1")?.lastName == "Lovelace")
+            #expect(first.exitCode == SyncExitStatus.heldForOperator)
 
             let open = try engine.store.conflicts()
             #expect(open.count == 1)
@@ -168,6 +173,9 @@ struct BidirectionalConflictTests {
             #expect(after.allSatisfy { $0.conflicts == 0 })
             #expect(try engine.store.outboxCount() == 0)
             let chosen = takeRemote ? edit.remote : edit.local
+            // CommBox gets the chosen name once (it never had the other one).
+            #expect(f.writes.commBox == 1)
+            #expect(after.last?.exitCode == SyncExitStatus.ok)
             f.expectAtPerformChat(Self.withName(chosen))
             f.expectAtCommBox(Self.withName(chosen), content: options.content)
             let lines = try f.inboundLines()
@@ -212,15 +220,18 @@ struct BidirectionalConflictTests {
             #expect(conflict.local == "Ada Byron")
             #expect(conflict.remote == "Adaline Lovelace")
             #expect(conflict.remoteEdits == [CanonicalEdit(field: "name", old: "Ada Byron", new: "Adaline Lovelace")])
-            f.expectAtPerformChat(ada)
             if policy == "manual" {
                 #expect(conflict.resolution == "held")
                 #expect(try engine.store.outboxItems(provider: .commbox).map(\.state) == [.held])
+                // Held at perform.chat too (it used to get the local name, then flip to the remote one).
+                #expect(try engine.store.outboxItems(provider: .performchat).map(\.state) == [.held])
+                #expect(f.performChat("u1")?.name == "Ada Lovelace")
                 #expect(f.commBox("u1")?.firstName == "Adaline")
                 _ = try engine.store.resolveConflict(id: conflict.id, takeRemote: true)
                 ada.name = "Adaline Lovelace"
             } else {
                 #expect(conflict.resolution == "local")
+                f.expectAtPerformChat(ada)
             }
             _ = try await f.cycles(engine, 2)
             f.expectAtPerformChat(ada)

@@ -50,6 +50,8 @@ struct EngineOptions {
     /// Column mapping beyond `id`, `name` and `email`.
     var metadataColumn: String? = "metadata"
     var phoneColumn: String?
+    /// `missing_recheck_interval` of both providers (nil: the default).
+    var missingRecheckInterval: String?
 }
 
 /// A sandbox, an HTTP client, and a temporary directory holding the source and the state.
@@ -119,6 +121,7 @@ final class EngineFixture: Sendable {
                 "    auth_probe_interval: \(options.authProbeInterval)",
                 "    create_missing: \(options.createMissing)",
             ]
+            if let recheck = options.missingRecheckInterval { lines.append("    missing_recheck_interval: \(recheck)") }
             if let agent = options.agentID { lines.append("    agent_id: \(agent)") }
         }
         if options.commBox {
@@ -131,6 +134,7 @@ final class EngineFixture: Sendable {
                 "    timeout: 10s",
                 "    auth_probe_interval: \(options.authProbeInterval)",
             ]
+            if let recheck = options.missingRecheckInterval { lines.append("    missing_recheck_interval: \(recheck)") }
             if options.content.isEmpty {
                 lines.append("    content: {}")
             } else {

@@ -119,6 +119,51 @@ struct ExitCodeTests {
         }
     }
 
+    @Test("79: a conflict held for an operator (conflict_policy manual), at both providers, until resolved")
+    func heldForOperator() async throws {
+        try await SyncScenario.with { s in
+            // Given two users in sync under conflict_policy manual
+            let users = TestUser.many(2)
+            try s.sandbox.seedExisting(users)
+            try s.workspace.writeUsers(users)
+            try s.workspace.writeConfig(sandbox: s.sandbox, sync: "interval: 1s\n  conflict_policy: manual\n  pull_interval: 1ms")
+            #expect(try await s.syncOnce().status == 0)
+            // and u1's name then changed in the source and, differently, at perform.chat
+            var changed = users
+            changed[0].name = "Local One"
+            try s.workspace.writeUsers(changed)
+            try s.sandbox.editPerformChatUser(externalID: "u1", SandboxPerformChatChange(name: "Remote One"))
+            s.sandbox.resetRequests()
+
+            // When sync --once runs, and again
+            let run = try await s.syncOnce()
+            let again = try await s.syncOnce()
+
+            // Then it exits 79 (not 75: waiting does not fix it), says what to do, and sends u1 to neither provider
+            #expect(run.status == 79, "\(run.stdout)\n\(run.stderr)")
+            #expect(again.status == 79, "\(again.stdout)\n\(again.stderr)")
+            #expect(run.stdout.contains("1 conflict(s) held for an operator"), "\(run.stdout)")
+            #expect(s.sandbox.requestCounts().performChat.route("PUT /customer-users/:id") == 0)
+            #expect(s.sandbox.requestCounts().commBox.route("POST /users/:id") == 0)
+            #expect(s.sandbox.performChatUser(externalID: "u1")?.name == "Remote One")
+            #expect(s.sandbox.commBoxUsers().first { $0.uniqueID == "u1" }?.firstName == "First1")
+            let store = try #require(try s.state())
+            #expect(try store.outboxItems().filter { $0.externalID == "u1" }.map(\.state) == [.held, .held])
+
+            // When the operator takes the provider's value
+            let listed = try parseJSONArray(try await s.workspace.usersync(["conflicts", "list", "--json"]).stdout)
+            let id = try #require(listed.first?["id"] as? Int)
+            #expect(try await s.workspace.usersync(["conflicts", "resolve", "\(id)", "--take", "remote"]).status == 0)
+            let settled = try await s.syncOnce()
+
+            // Then the next sync exits 0 and CommBox gets the provider's value once, never the local one
+            #expect(settled.status == 0, "\(settled.stdout)\n\(settled.stderr)")
+            #expect(s.sandbox.commBoxUsers().first { $0.uniqueID == "u1" }?.firstName == "Remote")
+            #expect(s.pushesPerUser(.commBox)["u1"] == 1)
+            #expect(s.pushesPerUser(.performChat)["u1"] == nil)
+        }
+    }
+
     @Test("1: an unreadable source file, with a message naming its path")
     func unreadableSource() async throws {
         try await SyncScenario.with { s in

@@ -8,13 +8,13 @@ extension ConfigDecoder {
         "key_id", "key_id_env", "key_id_file",
         "key_secret", "key_secret_env", "key_secret_file",
         "requests_per_minute", "concurrency", "timeout", "auth_probe_interval",
-        "create_missing", "agent_id",
+        "missing_recheck_interval", "create_missing", "agent_id",
     ]
     static let commBoxKeys = [
         "enabled", "base_url",
         "token", "token_env", "token_file",
         "requests_per_minute", "concurrency", "timeout", "auth_probe_interval",
-        "stream_provider_type", "pull_budget", "content",
+        "missing_recheck_interval", "stream_provider_type", "pull_budget", "content",
     ]
 
     func decodeProviders(_ top: ConfigSection) -> Config.ProvidersSettings? {
@@ -66,6 +66,7 @@ extension ConfigDecoder {
         settings.concurrency = concurrency(section) ?? settings.concurrency
         settings.timeout = duration(section, "timeout") ?? settings.timeout
         settings.authProbeInterval = duration(section, "auth_probe_interval") ?? settings.authProbeInterval
+        settings.missingRecheckInterval = duration(section, "missing_recheck_interval") ?? settings.missingRecheckInterval
         settings.createMissing = flag(section, "create_missing") ?? settings.createMissing
         settings.agentID = text(section, "agent_id")
         if settings.createMissing, !section.has("agent_id") {
@@ -86,6 +87,7 @@ extension ConfigDecoder {
         settings.concurrency = concurrency(section) ?? settings.concurrency
         settings.timeout = duration(section, "timeout") ?? settings.timeout
         settings.authProbeInterval = duration(section, "auth_probe_interval") ?? settings.authProbeInterval
+        settings.missingRecheckInterval = duration(section, "missing_recheck_interval") ?? settings.missingRecheckInterval
         settings.streamProviderType = integer(
             section, "stream_provider_type", in: 0...Int.max, expected: "a non-negative integer"
         ) ?? settings.streamProviderType

@@ -32,6 +32,9 @@ extension UserSyncConfiguration {
         public var timeout: Duration
         /// `auth_probe_interval`: after a 401/403, how often to try again (default 5m).
         public var authProbeInterval: Duration
+        /// `missing_recheck_interval`: how often users the provider does not have yet (parked)
+        /// are looked up again (default 10m).
+        public var missingRecheckInterval: Duration
         /// `create_missing`: create absent users through token generation (default false).
         public var createMissing: Bool
         /// `agent_id`: required when `createMissing` is true.
@@ -45,6 +48,7 @@ extension UserSyncConfiguration {
             concurrency: Int = 4,
             timeout: Duration = .seconds(30),
             authProbeInterval: Duration = .seconds(300),
+            missingRecheckInterval: Duration = .seconds(600),
             createMissing: Bool = false,
             agentID: String? = nil
         ) {
@@ -55,6 +59,7 @@ extension UserSyncConfiguration {
             self.concurrency = concurrency
             self.timeout = timeout
             self.authProbeInterval = authProbeInterval
+            self.missingRecheckInterval = missingRecheckInterval
             self.createMissing = createMissing
             self.agentID = agentID
         }
@@ -76,6 +81,9 @@ extension UserSyncConfiguration {
         public var timeout: Duration
         /// `auth_probe_interval`: after a 401/403, how often to try again (default 5m).
         public var authProbeInterval: Duration
+        /// `missing_recheck_interval`: how often users not found at CommBox (parked) are looked
+        /// up again (default 10m).
+        public var missingRecheckInterval: Duration
         /// `stream_provider_type`: identity type used to look users up by e-mail (default 4).
         public var streamProviderType: Int
         /// `pull_budget`: at most this many `GET /users/{id}` per pull; 0 = never pull (default 100).
@@ -90,6 +98,7 @@ extension UserSyncConfiguration {
             concurrency: Int = 4,
             timeout: Duration = .seconds(30),
             authProbeInterval: Duration = .seconds(300),
+            missingRecheckInterval: Duration = .seconds(600),
             streamProviderType: Int = 4,
             pullBudget: Int = 100,
             content: [String: String] = [:]
@@ -100,6 +109,7 @@ extension UserSyncConfiguration {
             self.concurrency = concurrency
             self.timeout = timeout
             self.authProbeInterval = authProbeInterval
+            self.missingRecheckInterval = missingRecheckInterval
             self.streamProviderType = streamProviderType
             self.pullBudget = pullBudget
             self.content = content

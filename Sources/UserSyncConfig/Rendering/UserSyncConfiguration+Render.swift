@@ -77,6 +77,7 @@ extension UserSyncConfiguration {
             out.field("concurrency", String(performChat.concurrency))
             out.field("timeout", DurationSyntax.format(performChat.timeout))
             out.field("auth_probe_interval", DurationSyntax.format(performChat.authProbeInterval))
+            out.field("missing_recheck_interval", DurationSyntax.format(performChat.missingRecheckInterval))
             out.field("create_missing", String(performChat.createMissing))
             out.field("agent_id", performChat.agentID.map { YAMLWriter.quoted($0) } ?? "~")
         } else {
@@ -92,6 +93,7 @@ extension UserSyncConfiguration {
             out.field("concurrency", String(commBox.concurrency))
             out.field("timeout", DurationSyntax.format(commBox.timeout))
             out.field("auth_probe_interval", DurationSyntax.format(commBox.authProbeInterval))
+            out.field("missing_recheck_interval", DurationSyntax.format(commBox.missingRecheckInterval))
             out.field("stream_provider_type", String(commBox.streamProviderType))
             out.field("pull_budget", String(commBox.pullBudget))
             if commBox.content.isEmpty {

@@ -263,3 +263,27 @@ public struct Planner {
         emit(.rejected(rejection))
     }
 }
+
+extension Planner {
+    /// After every row was considered: each provider's users the snapshot knows and the source
+    /// no longer holds, whatever `sync.deletions` says (what `usersync status` calls "left
+    /// the source").
+    public func forEachAbsent(_ body: (ProviderID, String) -> Void) {
+        for (user, entry) in entries.enumerated() where !entry.seen && entry.known != 0 {
+            for (slot, projector) in projectors.enumerated() where entry.known & (1 << UInt8(slot)) != 0 {
+                body(projector.provider, index.ids[user])
+            }
+        }
+    }
+
+    /// After every row was considered: each provider's users the snapshot knows whose row
+    /// the source holds but rejected (invalid, or a duplicated id): what the provider holds
+    /// for them is not what the source says.
+    public func forEachRejected(_ body: (ProviderID, String) -> Void) {
+        for (user, entry) in entries.enumerated() where entry.seen && entry.counted == .rejected && entry.known != 0 {
+            for (slot, projector) in projectors.enumerated() where entry.known & (1 << UInt8(slot)) != 0 {
+                body(projector.provider, index.ids[user])
+            }
+        }
+    }
+}

@@ -57,9 +57,13 @@ extension CycleReport {
                 let d = dispatch[provider]!
                 let q = queues[provider] ?? ProviderState()
                 var line = "  \(provider): \(d.pushed) pushed, \(d.retrying) retrying, \(d.deadLettered) dead-lettered; queue \(q.queued) (\(q.parked) awaiting creation), dead letters \(q.deadLetters)"
-                if q.heldForIdentity > 0 { line += "; \(q.heldForIdentity) HELD FOR IDENTITY (see `usersync queue list`)" }
+                if q.held > 0 { line += ", \(q.held) held (conflict)" }
+                if q.heldForIdentity > 0 { line += ", \(q.heldForIdentity) held for identity" }
                 if let reason = d.pausedReason { line += "; PAUSED: \(reason)" }
                 lines.append(line)
+            }
+            if openConflicts > 0 {
+                lines.append("\(openConflicts) conflict(s) held for an operator: see `usersync conflicts list`, settle with `usersync conflicts resolve`.")
             }
         }
         return lines.joined(separator: "\n")

@@ -6,9 +6,25 @@ public struct CycleReport: Sendable {
     public struct ProviderState: Sendable, Equatable {
         public var queued = 0
         public var parked = 0
-        /// Held because the provider's profile cannot be told apart from someone else's.
-        public var heldForIdentity = 0
         public var deadLetters = 0
+        /// Held while one of the user's conflicts waits for an operator.
+        public var held = 0
+        /// Held until the user's identity at the provider is settled.
+        public var heldForIdentity = 0
+        /// When the next parked user is looked up again.
+        public var nextRecheckAt: Double?
+
+        public init(queued: Int = 0, parked: Int = 0, deadLetters: Int = 0, held: Int = 0, heldForIdentity: Int = 0, nextRecheckAt: Double? = nil) {
+            self.queued = queued
+            self.parked = parked
+            self.deadLetters = deadLetters
+            self.held = held
+            self.heldForIdentity = heldForIdentity
+            self.nextRecheckAt = nextRecheckAt
+        }
+
+        /// Waiting to be sent (first try or retry): neither parked nor held.
+        public var waiting: Int { queued - parked - held - heldForIdentity }
     }
 
     public var dryRun: Bool
@@ -23,6 +39,8 @@ public struct CycleReport: Sendable {
     /// Set when the source file was still being written, so this cycle neither planned from
     /// it nor reconciled against it: when the next cycle may read it (seconds since the epoch).
     public var sourceSettlesAt: Double?
+    /// Conflicts held for an operator (`conflict_policy: manual`) after this cycle, old and new.
+    public var openConflicts = 0
 
     public init(dryRun: Bool, plan: PlanReport, startedAt: Date) {
         self.dryRun = dryRun
@@ -33,12 +51,18 @@ public struct CycleReport: Sendable {
     public var pushed: Int { dispatch.values.reduce(0) { $0 + $1.pushed } }
     public var failed: Int { dispatch.values.reduce(0) { $0 + $1.requestsFailed } }
     public var queued: Int { queues.values.reduce(0) { $0 + $1.queued } }
+    /// Users held for an operator: open conflicts, and users held for identity.
+    public var heldForOperator: Bool {
+        openConflicts > 0 || queues.values.contains { $0.held + $0.heldForIdentity > 0 }
+    }
 
-    /// Exit status for `sync --once` (documented in the README).
+    /// Exit status for `sync --once` (documented in the README). What needs a person comes
+    /// before what time alone fixes.
     public var exitCode: Int32 {
         if dispatch.values.contains(where: { $0.pausedReason != nil }) { return SyncExitStatus.providerUnavailable }
         if dispatch.values.contains(where: { $0.deadLettered > 0 }) { return SyncExitStatus.deadLettered }
-        if queues.values.contains(where: { $0.queued - $0.parked - $0.heldForIdentity > 0 }) { return SyncExitStatus.retryPending }
+        if heldForOperator { return SyncExitStatus.heldForOperator }
+        if queues.values.contains(where: { $0.waiting > 0 }) { return SyncExitStatus.retryPending }
         // The source's changes are not even planned yet: a later cycle does it.
         if sourceSettlesAt != nil { return SyncExitStatus.retryPending }
         return SyncExitStatus.ok
@@ -72,6 +96,8 @@ public struct CycleReport: Sendable {
                 entry["parked"] = JSONValue(q.parked)
                 entry["held_for_identity"] = JSONValue(q.heldForIdentity)
                 entry["dead_letters"] = JSONValue(q.deadLetters)
+                entry["held"] = JSONValue(q.held)
+                entry["held_for_identity"] = JSONValue(q.heldForIdentity)
             }
             providers[provider.rawValue] = .object(entry)
         }
@@ -99,6 +125,7 @@ public struct CycleReport: Sendable {
             "pushed": JSONValue(pushed),
             "remote_changes": JSONValue(remoteChanges),
             "conflicts": JSONValue(conflicts),
+            "open_conflicts": JSONValue(openConflicts),
             "failed": JSONValue(failed),
             "plan_seconds": .number(String(format: "%.3f", plan.durationSeconds)),
             "duration_seconds": .number(String(format: "%.3f", durationSeconds)),
@@ -116,6 +143,10 @@ public enum SyncExitStatus {
     public static let providerUnavailable: Int32 = 69
     /// Some changes wait for a retry (429, 5xx, network): a later cycle delivers them.
     public static let retryPending: Int32 = 75
+    /// Users are held for an operator: a conflict under `conflict_policy: manual` waits for
+    /// `usersync conflicts resolve`, or a user is held for identity. Time alone does not
+    /// fix it. (Outside sysexits' 64–78 on purpose: none of its meanings fits.)
+    public static let heldForOperator: Int32 = 79
     /// The config file is invalid.
     public static let config: Int32 = 78
 }

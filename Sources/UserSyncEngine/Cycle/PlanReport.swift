@@ -1,4 +1,5 @@
 import UserSyncCore
+import UserSyncStore
 
 /// The planning half of a cycle, as reported to the operator.
 public struct PlanReport: Sendable {
@@ -13,6 +14,22 @@ public struct PlanReport: Sendable {
     /// Set when the source file was still being written (`source.settle_time`), so nothing
     /// was planned from it: when it may be read (seconds since the epoch).
     public var sourceSettlesAt: Double?
+    /// Per provider: users it holds (or has queued) that the source no longer has.
+    public var leftSource: [ProviderID: [String]] = [:]
+    /// Per provider: users it holds whose source row was rejected this plan.
+    public var rejectedKnown: [ProviderID: [String]] = [:]
+
+    /// Users known at a provider that are not in sync for a reason the outbox does not hold.
+    public var outOfSync: [(provider: ProviderID, externalID: String, reason: OutOfSyncReason)] {
+        var users: [(provider: ProviderID, externalID: String, reason: OutOfSyncReason)] = []
+        for (provider, ids) in leftSource {
+            for id in ids { users.append((provider: provider, externalID: id, reason: .leftSource)) }
+        }
+        for (provider, ids) in rejectedKnown {
+            for id in ids { users.append((provider: provider, externalID: id, reason: .rejected)) }
+        }
+        return users
+    }
 
     public init(summary: PlanSummary = PlanSummary(), rejectionSamples: [String: [Rejection]] = [:], changedFields: [ProviderID: [String: Int]] = [:], durationSeconds: Double = 0, skippedUnchanged: Bool = false, sourceSettlesAt: Double? = nil) {
         self.summary = summary

@@ -67,6 +67,8 @@ struct PlanRunner {
         }
         try source.read { item in planner.consider(item, emit: handle) }
         report.summary = planner.finish(emit: handle)
+        planner.forEachAbsent { provider, id in report.leftSource[provider, default: []].append(id) }
+        planner.forEachRejected { provider, id in report.rejectedKnown[provider, default: []].append(id) }
         if let sinkError { throw sinkError }
         try sink(batch.filter { !retracted.contains($0.externalID) }, retracted)
         report.changedFields = fieldCounts(updates.filter { !retracted.contains($0.externalID) }, snapshot: snapshot)

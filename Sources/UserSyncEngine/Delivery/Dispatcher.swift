@@ -13,7 +13,8 @@ public actor Dispatcher {
     let runtime: ProviderRuntime
     let store: StateStore
     let logger: Logger
-    /// How long a user the provider does not have waits before it is looked up again.
+    /// How long a user the provider does not have waits before it is looked up again
+    /// (`missing_recheck_interval`).
     let parkedRecheck: Double
     /// Outbox items read at a time.
     let batchSize: Int
@@ -28,14 +29,14 @@ public actor Dispatcher {
     ///   - jitter: uniform draws in [0, 1) for backoff; injected by tests.
     public init(
         runtime: ProviderRuntime, store: StateStore, policy: RetryPolicy, logger: Logger, pause: ProviderPause? = nil,
-        circuit: DeliveryStateMachine.Circuit = .closed, openAfter: Int = 5, parkedRecheck: Double = 3600, batchSize: Int = 200,
+        circuit: DeliveryStateMachine.Circuit = .closed, openAfter: Int = 5, parkedRecheck: Double? = nil, batchSize: Int = 200,
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.provider = runtime.provider
         self.runtime = runtime
         self.store = store
         self.logger = logger
-        self.parkedRecheck = parkedRecheck
+        self.parkedRecheck = parkedRecheck ?? Self.seconds(runtime.missingRecheckInterval)
         self.batchSize = batchSize
         self.jitter = jitter
         machine = DeliveryStateMachine(
@@ -138,10 +139,11 @@ public actor Dispatcher {
             guard !queue.exhausted, !stop.isSet, !Task.isCancelled else { return nil }
             let now = clock()
             if probing { machine.probeStarted() }
-            let items = try store.dueItems(provider: provider, now: now, after: queue.cursor, limit: probing ? 1 : batchSize)
-            if let last = items.last { queue.cursor = OutboxCursor(notBefore: last.notBefore, id: last.id) }
-            if items.count < (probing ? 1 : batchSize) { queue.exhausted = !probing || items.isEmpty }
-            if items.isEmpty { return nil }
+            let (due, parked) = try dueBatch(now: now, after: queue.cursor, limit: probing ? 1 : batchSize)
+            if let last = due.last { queue.cursor = OutboxCursor(notBefore: last.notBefore, id: last.id) }
+            if due.count < (probing ? 1 : batchSize) { queue.exhausted = !probing || due.isEmpty }
+            if due.isEmpty { return nil }
+            let items = due + parked
             var known: [(OutboxItem, String)] = []
             var unknown: [OutboxItem] = []
             let mapped = try store.providerUserIDs(provider: provider, externalIDs: items.map(\.externalID))

@@ -13,6 +13,11 @@ public struct ProviderRuntime: Sendable {
     /// Whether the local side holds a provider path under the configured mapping: only
     /// such values are ever cleared at the provider.
     public var owns: @Sendable (String) -> Bool = { _ in true }
+    /// How often users the provider does not have are looked up again.
+    public var missingRecheckInterval: Duration = .seconds(600)
+    /// Most parked users looked up together in one pass when one of them is due; nil when
+    /// the adapter looks each user up on its own (nothing to gain from gathering them).
+    public var parkedBatchLimit: Int? = nil
     public var provider: ProviderID { adapter.provider }
 }
 
@@ -54,9 +59,13 @@ public enum ProviderRegistry {
         let adapter = PerformChatAdapter(
             http: http, credentials: .init(keyID: settings.keyID, keySecret: settings.keySecret.revealed),
             agentIDForCreation: settings.createMissing ? settings.agentID : nil, logger: logger)
+        // Its lookups page the whole list when that is cheaper than one each: parked users are
+        // re-checked together, as many as half a minute of requests covers at worst (450 at
+        // the default rate), so one pass stays well inside the service's watchdog window.
         return ProviderRuntime(
             adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
-            owns: owns(adapter, config))
+            owns: owns(adapter, config), missingRecheckInterval: settings.missingRecheckInterval,
+            parkedBatchLimit: max(200, settings.requestsPerMinute / 2))
     }
 
     static func makeCommBox(_ config: UserSyncConfiguration, _ client: HTTPClient, _ logger: Logger) -> ProviderRuntime? {
@@ -70,6 +79,6 @@ public enum ProviderRegistry {
             streamProviderType: settings.streamProviderType)
         return ProviderRuntime(
             adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
-            owns: owns(adapter, config))
+            owns: owns(adapter, config), missingRecheckInterval: settings.missingRecheckInterval)
     }
 }

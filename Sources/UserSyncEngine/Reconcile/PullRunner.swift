@@ -64,9 +64,18 @@ struct PullRunner {
             let known = try store.remoteDigests(provider: provider, externalIDs: identified.map(\.0))
             var differing: [(String, RemoteUser, JSONValue)] = []
             for (id, user) in identified {
-                // No base yet: first contact, the local source is the truth; nothing to pull.
-                guard let base = known[id] else { continue }
                 let owned = mapping.ownedPart(of: user.document, mapping: config.fieldMapping)
+                // No base yet: first contact. With pushes, the local source is the truth and
+                // its push sets the base: nothing to pull. Pull only: the provider's values
+                // become the base (a mapped user of the source; `ReconcileRunner` adopts it).
+                guard let base = known[id] else {
+                    guard !config.sync.direction.pushes else { continue }
+                    guard try byProviderID[user.providerUserID] != nil || mapped(provider, id, user) else { continue }
+                    result.append(RemoteCandidate(
+                        provider: provider, externalID: id, providerUserID: user.providerUserID, document: owned,
+                        updatedAt: user.updatedAt.flatMap(Self.parseTime)))
+                    continue
+                }
                 if owned.digest == base { continue }
                 differing.append((id, user, owned))
             }
@@ -82,6 +91,11 @@ struct PullRunner {
             }
         }
         return result
+    }
+
+    /// The id map binds this provider profile to this user (a list shows users it does not).
+    private func mapped(_ provider: ProviderID, _ externalID: String, _ user: RemoteUser) throws -> Bool {
+        try store.providerUserID(provider: provider, externalID: externalID) == user.providerUserID
     }
 
     static func parseTime(_ text: String) -> Double? {

@@ -14,6 +14,8 @@ struct ReconcileRunner {
         var accepted = 0
         var conflicts = 0
         var held = 0
+        /// Pull only: users whose provider values became the merge base.
+        var adopted = 0
     }
 
     let runtimes: [ProviderRuntime]
@@ -34,6 +36,17 @@ struct ReconcileRunner {
             else { continue }
             let provider = candidate.provider
             let base = try store.remoteDocument(provider: provider, externalID: candidate.externalID)
+            if base == nil {
+                // Pull only, first contact: the provider's values become the merge base, so its
+                // later edits flow back (differences now are not edits: nothing is taken).
+                try store.recordRemote(provider: provider, externalID: candidate.externalID, providerUserID: candidate.providerUserID, document: candidate.document, now: now)
+                try store.setLastRule(
+                    externalID: candidate.externalID, document: record.document,
+                    rule: "\(provider): pull only, first contact: the provider's values adopted as the merge base", now: now)
+                logger.info("provider values adopted as the merge base", metadata: ["provider": "\(provider)", "external_id": "\(candidate.externalID)"])
+                report.adopted += 1
+                continue
+            }
             // Fields the provider splits (CommBox's FirstName/LastName of one local name) are
             // compared whole, as the one field they are on the local side.
             let shape = { (document: JSONValue) in (mapping as? any ReconcileShaping)?.shapedForReconcile(document, record: record) ?? document }

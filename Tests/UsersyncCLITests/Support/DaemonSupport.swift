@@ -91,6 +91,8 @@ struct DaemonConfig {
     var performChatConcurrency = 4
     var performChatRequestsPerMinute = 60000
     var performChatProbe = "2s"
+    /// `providers.performchat.missing_recheck_interval` (nil: the default).
+    var performChatRecheck: String?
     var commBox = true
     var commBoxToken = "token_env: TEST_COMMBOX_TOKEN"
     var commBoxConcurrency = 4
@@ -132,6 +134,7 @@ struct DaemonConfig {
                 "    timeout: 5s",
                 "    auth_probe_interval: \(performChatProbe)",
             ]
+            if let performChatRecheck { lines.append("    missing_recheck_interval: \(performChatRecheck)") }
         }
         if commBox {
             lines += [
