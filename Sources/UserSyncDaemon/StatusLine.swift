@@ -19,6 +19,8 @@ enum StatusLine {
             if let reason = pauses[provider] ?? report.dispatch[provider]?.pausedReason {
                 let status = reason.split(separator: ":").first.map { $0.replacingOccurrences(of: "HTTP ", with: "") } ?? reason
                 part = "\(provider) paused (\(status))"
+            } else if let circuit = report.dispatch[provider]?.circuit {
+                part = "\(provider) failing, circuit open since \(formatter.string(from: Date(timeIntervalSince1970: circuit.since)))"
             } else if let held = report.dispatch[provider]?.heldUntil, held > date.timeIntervalSince1970 {
                 part = "\(provider) backing off"
             } else {

@@ -142,6 +142,16 @@ extension StateStore {
         }
     }
 
+    /// The provider is back (a probe went through): what waited for it is due now, not at the
+    /// time a pause or an outage had put it off to.
+    public func releaseQueue(provider: ProviderID, now: Double = StateStore.now()) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET not_before = ? WHERE provider = ? AND state = 'pending' AND not_before > ?",
+                arguments: [now, provider.rawValue, now])
+        }
+    }
+
     /// The provider has no counterpart for this user: keep the change, re-check rarely.
     public func park(_ item: OutboxItem, reason: String, recheckAt: Double, now: Double = StateStore.now()) throws(StoreError) {
         try write { db in

@@ -29,6 +29,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let providers = ProviderRegistry.projectors(for: config).map(\.provider)
         let pauses = try store.providerPauses()
+        let circuits = try store.circuits()
         var providerDocs: [String: JSONValue] = [:]
         var lines: [String] = []
         lines.append(pid.map { "service: running (pid \($0))" } ?? "service: not running")
@@ -68,6 +69,15 @@ struct StatusCommand: AsyncParsableCommand {
             if let pause = pauses[provider] {
                 doc["paused"] = .object(["reason": .string(pause.reason), "since": .string(Self.time(pause.since)), "next_probe_at": .string(Self.time(pause.nextProbeAt))])
                 block.append("  PAUSED since \(Self.time(pause.since)): \(pause.reason); next probe \(Self.time(pause.nextProbeAt))")
+            }
+            if let circuit = circuits[provider] {
+                doc["circuit"] = .object([
+                    "state": "open", "since": .string(Self.time(circuit.since)), "next_probe_at": .string(Self.time(circuit.nextProbeAt)),
+                    "failed_probes": JSONValue(circuit.failedProbes),
+                ])
+                block.append("  CIRCUIT OPEN since \(Self.time(circuit.since)) (the provider is failing): next probe \(Self.time(circuit.nextProbeAt)), \(circuit.failedProbes) probes failed")
+            } else {
+                doc["circuit"] = .object(["state": "closed"])
             }
             providerDocs[provider.rawValue] = .object(doc)
             lines.append(block.joined(separator: "\n"))

@@ -58,7 +58,7 @@ struct IdentityTests {
             #expect(held.first { $0.externalID == "u1" }?.lastError?.contains("u2") == true)
             #expect(held.first { $0.externalID == "u2" }?.lastError?.contains("u1") == true)
             #expect(first.queues[.commbox]?.heldForIdentity == 2)
-            #expect(first.text.contains("2 HELD FOR IDENTITY"), "\(first.text)")
+            #expect(first.text.contains("2 held for identity"), "\(first.text)")
             let explained = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
             #expect(explained.text.contains("queued for commbox: HELD FOR IDENTITY"), "\(explained.text)")
 

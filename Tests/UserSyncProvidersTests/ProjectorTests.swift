@@ -116,6 +116,21 @@ struct ProjectorTests {
         #expect(failure(CommBoxProjector(), long)?.code == "field_too_long")
     }
 
+    /// CommBox's ids are its own numbers: anything else would only ever 404 and be
+    /// dead-lettered. It is refused up front, for CommBox only, with the reason.
+    @Test(arguments: ["abc", "0", "-4", "12.5", "cb-1"])
+    func aCommBoxIDThatIsNotAPositiveIntegerIsRefused(_ id: String) throws {
+        let record = UserRecord(externalID: "u1", name: "Ada", commboxID: id)
+        guard case .invalidField(let field, let reason)? = failure(CommBoxProjector(), record) else {
+            Issue.record("\(id) was accepted")
+            return
+        }
+        #expect(field == "commbox_id")
+        #expect(reason.contains("positive integer"))
+        #expect(CommBoxProjector().digest(record).map { _ in true } == .failure(.invalidField(field: field, reason: reason)))
+        #expect(failure(CommBoxProjector(), UserRecord(externalID: "u1", commboxID: "94382332")) == nil)
+    }
+
     @Test func commBoxMapsMetadataToCustomFieldsAsText() throws {
         let projector = CommBoxProjector(contentMapping: [
             "plan": "Plan", "score": "Score", "vip": "VIP", "tags": "Tags", "prefs": "Prefs", "gone": "Gone", "none": "None",

@@ -27,6 +27,8 @@ struct ConfigErrorTests {
              lineMarker: "intervall:", key: "sync.intervall", message: #"unknown key (did you mean "interval"?)"#),
         Case(name: "wrong type", find: "concurrency: 4\n    timeout: 5s\n    content", replace: "concurrency: lots\n    timeout: 5s\n    content",
              lineMarker: "concurrency: lots", key: "providers.commbox.concurrency", message: #"expected an integer from 1 to 64, got "lots""#),
+        Case(name: "a state path under a file", find: "state: { path: ", replace: "state: { path: /etc/hostname/state.db }\n# was: ",
+             lineMarker: "/etc/hostname", key: "state.path", message: "/etc/hostname is a file, not a directory"),
         Case(name: "missing required value", find: "  path: ", replace: "  # path: ",
              lineMarker: "source:", key: "source.path", message: "required key is missing"),
         Case(name: "bad duration", find: "base_delay: 100ms", replace: "base_delay: 100",

@@ -52,7 +52,7 @@ struct DaemonOutageTests {
             // Recovery: the queue drains at full rate within a probe wait (plus sending it).
             #expect(await eventually(timeout: 10) { h.sandbox.commBoxHolds(changed) }, "\(daemon.stderr.suffix(3000))")
             let drained = Date().timeIntervalSince(recovered)
-            #expect(drained < 3, "drained \(drained) s after recovery")
+            #expect(drained < 5, "drained \(drained) s after recovery: a probe wait (250 ms) and 200 requests")
             let state = try #require(try h.state())
             #expect(try state.deadLetters().isEmpty, "an outage costs no change")
             #expect(try state.outboxCount() == 0)

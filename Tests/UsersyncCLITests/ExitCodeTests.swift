@@ -223,3 +223,39 @@ struct ExitCodeTests {
         }
     }
 }
+
+/// A saved pause outlives the process: `sync --once` from cron with a refused key costs one
+/// failed login, not one a run (perform.chat locks a key after ten in five minutes).
+@Suite("sync --once honours a saved pause")
+struct SavedPauseTests {
+    @Test(.timeLimit(.minutes(2)))
+    func tenRunsWithARefusedKeyCostOneFailedLoginAndProbeAuthOneMore() async throws {
+        try await SyncScenario.with { s in
+            let users = TestUser.many(3)
+            try s.sandbox.seedExisting(users)
+            try s.workspace.writeUsers(users)
+            try s.workspace.writeConfig(sandbox: s.sandbox, providerOptions: "auth_probe_interval: 1h")
+            let good = s.sandbox.credentials
+            s.sandbox.setCredentials(SandboxCredentials(performChatKeyID: good.performChatKeyID, performChatKeySecret: "rotated", commBoxToken: good.commBoxToken))
+            for _ in 0..<10 {
+                let run = try await s.syncOnce()
+                #expect(run.status == 69, "\(run.stderr)")
+            }
+            let refused = { s.sandbox.requestLog().filter { $0.provider == .performChat && $0.status == "401" }.count }
+            #expect(refused() == 1, "one failed login for ten runs")
+            let later = try await s.syncOnce()
+            #expect(later.stderr.contains("provider paused after refused credentials"), "\(later.stderr)")
+
+            // --probe-auth: exactly one more request, still refused.
+            let probe = try await s.syncOnce(["--probe-auth"])
+            #expect(probe.status == 69)
+            #expect(refused() == 2)
+
+            // Fixed: the probe goes through and everything is delivered.
+            s.sandbox.setCredentials(good)
+            let fixed = try await s.syncOnce(["--probe-auth"])
+            #expect(fixed.status == 0, "\(fixed.stderr)")
+            #expect(s.sandbox.holds(users))
+        }
+    }
+}

@@ -208,6 +208,25 @@ public struct DeliveryStateMachine: Sendable, Equatable {
         wait * (0.5 + 0.5 * min(max(jitter, 0), 1))
     }
 
+    /// The provider answered a request normally that was about no change (a probe's id
+    /// lookup): it is up, and its credentials are good.
+    public mutating func reached(now: Double) -> [Action] {
+        var actions: [Action] = []
+        failureStreak = 0
+        lastFailed = nil
+        switch circuit {
+        case .closed: break
+        case .open(let since, _, _, _), .halfOpen(let since, _, _):
+            circuit = .closed
+            actions.append(.circuitClosed(openFor: now - since))
+        }
+        if let pause {
+            self.pause = nil
+            actions.append(.resumed(pausedFor: now - pause.since))
+        }
+        return actions
+    }
+
     // MARK: outside events
 
     /// An operator reloaded: every pause and hold is lifted, the circuit closes.

@@ -65,6 +65,7 @@ extension Dispatcher {
                 ])
             case .circuitClosed(let openFor):
                 try store.setCircuit(provider: provider, nil)
+                try store.releaseQueue(provider: provider, now: now)
                 EngineMetrics.circuit(provider: provider, open: false)
                 logger.notice("provider answers again: circuit closed, delivery resumes at full rate", metadata: [
                     "provider": "\(provider)", "open_for_s": "\(Int(openFor))",
@@ -78,6 +79,7 @@ extension Dispatcher {
                 logger.error("credentials refused: provider paused, fix the secret and reload", metadata: line)
             case .resumed(let pausedFor):
                 try store.setProviderPause(provider: provider, nil)
+                try store.releaseQueue(provider: provider, now: now)
                 logger.notice("credentials accepted again; provider resumed", metadata: ["provider": "\(provider)", "paused_for_s": "\(Int(pausedFor))"])
             case .held(let until):
                 // In the state, so that the next process (a `sync --once`, a restart) honours it.

@@ -154,15 +154,20 @@ public actor Dispatcher {
                     unknown.append(item)
                 }
             }
+            var lookupFailed = false
             if !unknown.isEmpty {
                 let control = LookupControl(shouldStop: { stop.isSet || Task.isCancelled }, progress: progress)
                 let resolution = try await resolve(unknown, control: control, now: now, report: &report)
+                lookupFailed = !resolution.failed.isEmpty
                 known += resolution.ready
                 try recordFailedLookups(resolution.failed, now: clock(), report: &report)
             }
+            if probing && !unknown.isEmpty {
+                // A probe is one request: its lookup was it. Answered, the provider is back.
+                guard !lookupFailed else { return nil }
+                _ = try carryOut(machine.reached(now: clock()), item: unknown[0], delivery: nil, providerUserID: nil, response: .success, now: clock(), report: &report)
+            }
             queue.ready += try prepare(known, now: clock(), report: &report)
-            // A probe is one request: its lookup was it, when there was one.
-            if probing && !unknown.isEmpty { return nil }
         }
         return queue.ready.removeFirst()
     }
