@@ -55,7 +55,7 @@ struct RetryAfterTests {
             #expect(throttled.route == "PUT /customer-users/:id")
             let until = statedUntil ?? throttled.time.addingTimeInterval(statedWait ?? 0)
             let early = log.filter { $0.time > throttled.time && $0.time < until }
-            let described = early.map { "+\(Int($0.time.timeIntervalSince(throttled.time) * 1000)) ms \($0.status)" }
+            let described = early.map { "+\(Int($0.time.timeIntervalSince(throttled.time) * 1000)) ms \($0.route) \($0.status)" }
             if concurrency == 1 {
                 #expect(early.isEmpty, "perform.chat requests within the Retry-After window: \(described)")
             } else {
