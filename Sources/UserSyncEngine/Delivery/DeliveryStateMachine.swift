@@ -120,20 +120,7 @@ public struct DeliveryStateMachine: Sendable, Equatable {
             }
             return [.ignore]
         case .success:
-            var actions: [Action] = [.acknowledge]
-            failureStreak = 0
-            lastFailed = nil
-            switch circuit {
-            case .closed: break
-            case .open(let since, _, _, _), .halfOpen(let since, _, _):
-                circuit = .closed
-                actions.append(.circuitClosed(openFor: now - since))
-            }
-            if let pause {
-                self.pause = nil
-                actions.append(.resumed(pausedFor: now - pause.since))
-            }
-            return actions
+            return [.acknowledge] + reached(now: now)
         case .authentication(let status, let message):
             let reason = "HTTP \(status): \(message)"
             let next = now + authProbeInterval
