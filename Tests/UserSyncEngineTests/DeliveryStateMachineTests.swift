@@ -173,6 +173,20 @@ struct DeliveryStateMachineTests {
         #expect(requests >= 86_400 / 8 - 4)
     }
 
+    /// A probe that was not sent after all (nothing due) leaves the circuit open, never stuck
+    /// half-open with no probe in flight.
+    @Test func anAbandonedProbeLeavesTheCircuitOpenForTheNextOne() {
+        var machine = Self.machine()
+        for item in ["a", "b", "c"] {
+            _ = machine.answered(Self.unavailable, item: item, attempts: 0, firstFailedAt: nil, now: 0, jitter: 1)
+        }
+        #expect(machine.permit(now: 1) == .probe)
+        machine.probeStarted()
+        machine.probeAbandoned(now: 1)
+        #expect(machine.permit(now: 1) == .probe)
+        #expect(machine.circuit == .open(since: 0, nextProbeAt: 1, failedProbes: 0, wait: 1))
+    }
+
     @Test func retryAfterAsHTTPDateResolvesToADelay() {
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let header = "Tue, 14 Nov 2023 22:13:50 GMT"  // 30 s after `now`

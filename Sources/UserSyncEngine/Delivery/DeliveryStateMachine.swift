@@ -101,6 +101,14 @@ public struct DeliveryStateMachine: Sendable, Equatable {
         if case .open(let since, _, let failed, let wait) = circuit { circuit = .halfOpen(since: since, failedProbes: failed, wait: wait) }
     }
 
+    /// The probe permitted was not sent after all (nothing was due, or what was due needed no
+    /// request): the circuit stays open, and the next change that is due may probe at once.
+    public mutating func probeAbandoned(now: Double) {
+        if case .halfOpen(let since, let failed, let wait) = circuit {
+            circuit = .open(since: since, nextProbeAt: now, failedProbes: failed, wait: wait)
+        }
+    }
+
     /// The time anything may next be sent (nil: now).
     public func nextSendTime(now: Double) -> Double? {
         if case .wait(let until, let why) = permit(now: now), why != .probeInFlight { return until }

@@ -108,6 +108,7 @@ public actor Dispatcher {
                         probing = false
                     }
                     guard let delivery = try await next(from: &queue, probing: probing, stop: stop, progress: progress, clock: clock, report: &report) else {
+                        if probing { machine.probeAbandoned(now: clock()) }
                         break starting
                     }
                     group.addTask { await Self.deliver(delivery, adapter: adapter, store: store, provider: provider) }
