@@ -126,7 +126,13 @@ public actor Dispatcher {
                 }
             }
         }
-        if let pause = machine.pause { report.pausedReason = pause.reason }
+        if let pause = machine.pause {
+            report.pausedReason = pause.reason
+        } else if report.pushed > 0 {
+            // Delivered, so not paused, whatever the state says (another process, or the engine
+            // a reload replaced, may have recorded a pause meanwhile): `status` must not lie.
+            try store.setProviderPause(provider: provider, nil)
+        }
         return report
     }
 
