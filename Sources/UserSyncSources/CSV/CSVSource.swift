@@ -6,15 +6,15 @@ import UserSyncCore
 ///
 /// A row with more or fewer fields than the header, an unterminated quote, or bytes that
 /// are not UTF-8 is reported unreadable; the rows after it are still read.
-public struct CSVSource: UserSource {
+public struct CSVSource: FileSource {
     static let kind = "csv"
     /// A longer row is reported unreadable without being held in memory.
     static let maxRowBytes = 16 << 20
 
     public let path: String
     public let delimiter: UInt8
-    private let fingerprinter = FileFingerprinter()
-    private let settle: SettleRule
+    let fingerprinter = FileFingerprinter()
+    let settle: SettleRule
 
     public init(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws(SourceError) {
         try self.init(options: SourceOptions(kind: Self.kind, path: path, csvDelimiter: delimiter))
@@ -33,22 +33,11 @@ public struct CSVSource: UserSource {
         self.delimiter = delimiter
     }
 
+    var fingerprintOptions: [String] { [String(delimiter)] }
+
     public var description: String {
         delimiter == UInt8(ascii: ",") ? "csv file \(path)" : "csv file \(path) (delimiter \(CSVParser.show(delimiter)))"
     }
-
-    public func fingerprint() throws(SourceError) -> SourceFingerprint {
-        let config = SourceOptions.digest([Self.kind, path, String(delimiter)])
-        return SourceFingerprint([("kind", Self.kind), ("config", config)] + (try fingerprinter.components(path: path)))
-    }
-
-    /// Scanning and parsing run one batch ahead on a reader thread (`PipelinedReader`);
-    /// `body` is called on the caller's thread, in file order.
-    public func read(_ body: (SourceItem) throws -> Void) throws {
-        try PipelinedReader.run(produce: { emit in try readSequentially(emit) }, consume: body)
-    }
-
-    public func requireSettled() throws(SourceError) { try settle.requireSettled() }
 
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
         let file = try InputFile(path: path)

@@ -5,14 +5,14 @@ import UserSyncCore
 ///
 /// A bad element is reported unreadable and the stream goes on with the next one. A file
 /// that is not an array, or that ends before the array closes, is a `SourceError`.
-public struct JSONArraySource: UserSource {
+public struct JSONArraySource: FileSource {
     static let kind = "json"
     /// A longer element is reported unreadable without being held in memory.
     static let maxElementBytes = 16 << 20
 
     public let path: String
-    private let fingerprinter = FileFingerprinter()
-    private let settle: SettleRule
+    let fingerprinter = FileFingerprinter()
+    let settle: SettleRule
 
     public init(path: String) throws(SourceError) {
         try self.init(options: SourceOptions(kind: Self.kind, path: path))
@@ -25,19 +25,6 @@ public struct JSONArraySource: UserSource {
     }
 
     public var description: String { "json array file \(path)" }
-
-    public func fingerprint() throws(SourceError) -> SourceFingerprint {
-        let config = SourceOptions.digest([Self.kind, path])
-        return SourceFingerprint([("kind", Self.kind), ("config", config)] + (try fingerprinter.components(path: path)))
-    }
-
-    /// Scanning and parsing run one batch ahead on a reader thread (`PipelinedReader`);
-    /// `body` is called on the caller's thread, in file order.
-    public func read(_ body: (SourceItem) throws -> Void) throws {
-        try PipelinedReader.run(produce: { emit in try readSequentially(emit) }, consume: body)
-    }
-
-    public func requireSettled() throws(SourceError) { try settle.requireSettled() }
 
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
         let file = try InputFile(path: path)

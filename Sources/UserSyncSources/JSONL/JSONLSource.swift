@@ -5,14 +5,14 @@ import UserSyncCore
 /// The hot path of the daemon. The file is read in 1 MiB chunks, split with `memchr`, and
 /// each line is parsed by `JSONParser` straight from the chunk's bytes. Blank lines are
 /// skipped but counted, so locations match what an editor shows.
-public struct JSONLSource: UserSource {
+public struct JSONLSource: FileSource {
     static let kind = "jsonl"
     /// A longer line is reported unreadable without being held in memory.
     static let maxLineBytes = 16 << 20
 
     public let path: String
-    private let fingerprinter = FileFingerprinter()
-    private let settle: SettleRule
+    let fingerprinter = FileFingerprinter()
+    let settle: SettleRule
 
     public init(path: String) throws(SourceError) {
         try self.init(options: SourceOptions(kind: Self.kind, path: path))
@@ -25,19 +25,6 @@ public struct JSONLSource: UserSource {
     }
 
     public var description: String { "jsonl file \(path)" }
-
-    public func fingerprint() throws(SourceError) -> SourceFingerprint {
-        let config = SourceOptions.digest([Self.kind, path])
-        return SourceFingerprint([("kind", Self.kind), ("config", config)] + (try fingerprinter.components(path: path)))
-    }
-
-    /// Parsing runs one batch ahead on a reader thread (`PipelinedReader`); `body` is
-    /// called on the caller's thread, in file order.
-    public func read(_ body: (SourceItem) throws -> Void) throws {
-        try PipelinedReader.run(produce: { emit in try readSequentially(emit) }, consume: body)
-    }
-
-    public func requireSettled() throws(SourceError) { try settle.requireSettled() }
 
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
         let file = try InputFile(path: path)
