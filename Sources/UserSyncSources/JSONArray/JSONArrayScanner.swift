@@ -18,26 +18,13 @@ struct JSONArrayScanner {
         case empty
     }
 
-    private enum State {
-        /// Before the opening `[`.
-        case preamble
-        /// After `[` or `,`, before the next element or the closing `]`.
-        case beforeElement
-        case inElement
-        /// After the closing `]`.
-        case afterArray
-    }
-
     let path: String
     let maxElementBytes: Int
 
-    private var state = State.preamble
+    private var cutter = JSONArrayCutter()
     private var line = 1
     private var elementNumber = 0
     private var elementLine = 0
-    private var depth = 0
-    private var inString = false
-    private var escaped = false
     private var carry: [UInt8] = []
     private var oversized = false
     private var sawAnyByte = false
@@ -52,107 +39,44 @@ struct JSONArrayScanner {
         _ emit: (Event, SourceLocation) throws -> Void
     ) throws {
         let count = chunk.count
-        var elementStart = state == .inElement ? 0 : -1
-        var index = 0
+        var elementStart = cutter.position == .inElement ? 0 : -1
         if count > 0 { sawAnyByte = true }
-        while index < count {
+        for index in 0..<count {
             let byte = chunk[index]
-            switch state {
-            case .inElement:
-                if byte == 0x0A { line += 1 }
-                if inString {
-                    if escaped {
-                        escaped = false
-                    } else if byte == UInt8(ascii: "\\") {
-                        escaped = true
-                    } else if byte == UInt8(ascii: "\"") {
-                        inString = false
-                    }
-                } else {
-                    switch byte {
-                    case UInt8(ascii: "\""):
-                        inString = true
-                    case UInt8(ascii: "{"), UInt8(ascii: "["):
-                        depth += 1
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        if depth > 0 {
-                            depth -= 1
-                        } else if byte == UInt8(ascii: "]") {
-                            try finishElement(chunk, from: elementStart, to: index, emit)
-                            state = .afterArray
-                        }
-                    // A stray `}` at depth 0 stays in the element, which then fails to parse.
-                    case UInt8(ascii: ","):
-                        if depth == 0 {
-                            try finishElement(chunk, from: elementStart, to: index, emit)
-                            state = .beforeElement
-                        }
-                    default:
-                        break
-                    }
-                }
-                index += 1
-            case .beforeElement:
-                switch byte {
-                case 0x20, 0x09, 0x0D:
-                    break
-                case 0x0A:
-                    line += 1
-                case UInt8(ascii: "]"):
-                    // Closes the array; a trailing comma before it is tolerated.
-                    state = .afterArray
-                case UInt8(ascii: ","):
-                    elementNumber += 1
-                    try emit(.empty, SourceLocation(.element, elementNumber, line: line))
-                default:
-                    elementNumber += 1
-                    elementLine = line
-                    depth = 0
-                    inString = false
-                    escaped = false
-                    oversized = false
-                    elementStart = index
-                    state = .inElement
-                    continue  // the byte belongs to the element: scan it again as such
-                }
-                index += 1
-            case .preamble:
-                switch byte {
-                case 0x20, 0x09, 0x0D:
-                    break
-                case 0x0A:
-                    line += 1
-                case UInt8(ascii: "["):
-                    state = .beforeElement
-                default:
-                    let hint = byte == UInt8(ascii: "{") ? " (for one JSON object per line, use kind jsonl)" : ""
-                    throw SourceError(
-                        .invalidContent("is not a JSON array: it starts with \(Self.show(byte)) on line \(line)\(hint)"),
-                        path: path)
-                }
-                index += 1
-            case .afterArray:
-                switch byte {
-                case 0x20, 0x09, 0x0D:
-                    break
-                case 0x0A:
-                    line += 1
-                default:
-                    throw SourceError(
-                        .invalidContent("has \(Self.show(byte)) on line \(line) after the closing ']' of the array"),
-                        path: path)
-                }
-                index += 1
+            switch cutter.step(byte) {
+            case .none, .arrayCloses:
+                break
+            case .elementStarts:
+                elementNumber += 1
+                elementLine = line
+                oversized = false
+                elementStart = index
+            case .elementEnds:
+                try finishElement(chunk, from: elementStart, to: index, emit)
+                elementStart = -1
+            case .empty:
+                elementNumber += 1
+                try emit(.empty, SourceLocation(.element, elementNumber, line: line))
+            case .notAnArray:
+                let hint = byte == UInt8(ascii: "{") ? " (for one JSON object per line, use kind jsonl)" : ""
+                throw SourceError(
+                    .invalidContent("is not a JSON array: it starts with \(Self.show(byte)) on line \(line)\(hint)"),
+                    path: path)
+            case .textAfterArray:
+                throw SourceError(
+                    .invalidContent("has \(Self.show(byte)) on line \(line) after the closing ']' of the array"),
+                    path: path)
             }
+            if byte == 0x0A { line += 1 }
         }
-        if state == .inElement && elementStart >= 0 {
+        if cutter.position == .inElement && elementStart >= 0 {
             keep(UnsafeBufferPointer(rebasing: chunk[elementStart..<count]))
         }
     }
 
     /// Call once the file has been read to its end.
     func finish() throws(SourceError) {
-        switch state {
+        switch cutter.position {
         case .afterArray:
             return
         case .preamble:
@@ -163,7 +87,7 @@ struct JSONArrayScanner {
                 .invalidContent("ends on line \(line) before the array is closed: the file is truncated or still being written"),
                 path: path)
         case .inElement:
-            let inside = inString ? "inside a string of element \(elementNumber)" : "inside element \(elementNumber)"
+            let inside = cutter.inString ? "inside a string of element \(elementNumber)" : "inside element \(elementNumber)"
             throw SourceError(
                 .invalidContent(
                     "ends \(inside) (which starts on line \(elementLine)) before the array is closed: the file is truncated or still being written, or the element's brackets do not balance"),

@@ -2,25 +2,15 @@ import UserSyncCore
 
 /// `write_back: rewrite` for a JSON array file: the bytes between elements are copied as
 /// they stream by, and each element is copied as it is unless it is the object of a user
-/// with changes, which is then edited in place (`JSONObjectEditor`). It cuts elements like
-/// `JSONArrayScanner` (string and bracket state only), holding one element at a time; an
-/// element over `JSONArraySource.maxElementBytes` is copied through without being held.
+/// with changes, which is then edited in place (`JSONObjectEditor`). It cuts elements with
+/// the reader's own `JSONArrayCutter`, holding one element at a time; an element over
+/// `JSONArraySource.maxElementBytes` is copied through without being held.
 ///
 /// A file the reader would refuse (not an array, text after it, truncated) is not rewritten.
 struct JSONArrayRewriter {
-    private enum State {
-        case preamble
-        case beforeElement
-        case inElement
-        case afterArray
-    }
-
     let path: String
     let maxElementBytes: Int
-    private var state = State.preamble
-    private var depth = 0
-    private var inString = false
-    private var escaped = false
+    private var cutter = JSONArrayCutter()
     private var carry: [UInt8] = []
     private var overlong = false
     private(set) var modified = false
@@ -51,79 +41,28 @@ struct JSONArrayRewriter {
         _ edit: (UnsafeBufferPointer<UInt8>, inout WriteBackPlan) -> [UInt8]?
     ) throws {
         let count = chunk.count
-        var passStart = state == .inElement ? -1 : 0
-        var elementStart = state == .inElement ? 0 : -1
-        var index = 0
-        while index < count {
-            let byte = chunk[index]
-            switch state {
-            case .inElement:
-                if inString {
-                    if escaped {
-                        escaped = false
-                    } else if byte == UInt8(ascii: "\\") {
-                        escaped = true
-                    } else if byte == UInt8(ascii: "\"") {
-                        inString = false
-                    }
-                } else {
-                    switch byte {
-                    case UInt8(ascii: "\""):
-                        inString = true
-                    case UInt8(ascii: "{"), UInt8(ascii: "["):
-                        depth += 1
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        if depth > 0 {
-                            depth -= 1
-                        } else if byte == UInt8(ascii: "]") {
-                            try finishElement(UnsafeBufferPointer(rebasing: chunk[elementStart..<index]), &output, edit, &plan)
-                            elementStart = -1
-                            passStart = index
-                            state = .afterArray
-                        }
-                    case UInt8(ascii: ","):
-                        if depth == 0 {
-                            try finishElement(UnsafeBufferPointer(rebasing: chunk[elementStart..<index]), &output, edit, &plan)
-                            elementStart = -1
-                            passStart = index
-                            state = .beforeElement
-                        }
-                    default:
-                        break
-                    }
-                }
-            case .beforeElement:
-                switch byte {
-                case 0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: ","):
-                    break
-                case UInt8(ascii: "]"):
-                    state = .afterArray
-                default:
-                    try output.write(UnsafeBufferPointer(rebasing: chunk[passStart..<index]))
-                    passStart = -1
-                    elementStart = index
-                    depth = 0
-                    inString = false
-                    escaped = false
-                    overlong = false
-                    state = .inElement
-                    continue  // scan the byte again as part of the element
-                }
-            case .preamble:
-                switch byte {
-                case 0x20, 0x09, 0x0D, 0x0A: break
-                case UInt8(ascii: "["): state = .beforeElement
-                default: throw SourceError(.invalidContent("is not a JSON array; it is not rewritten"), path: path)
-                }
-            case .afterArray:
-                switch byte {
-                case 0x20, 0x09, 0x0D, 0x0A: break
-                default: throw SourceError(.invalidContent("has text after the closing ']' of the array; it is not rewritten"), path: path)
-                }
+        var passStart = cutter.position == .inElement ? -1 : 0
+        var elementStart = cutter.position == .inElement ? 0 : -1
+        for index in 0..<count {
+            switch cutter.step(chunk[index]) {
+            case .none, .arrayCloses, .empty:
+                break
+            case .elementStarts:
+                try output.write(UnsafeBufferPointer(rebasing: chunk[passStart..<index]))
+                passStart = -1
+                elementStart = index
+                overlong = false
+            case .elementEnds:
+                try finishElement(UnsafeBufferPointer(rebasing: chunk[elementStart..<index]), &output, edit, &plan)
+                elementStart = -1
+                passStart = index
+            case .notAnArray:
+                throw SourceError(.invalidContent("is not a JSON array; it is not rewritten"), path: path)
+            case .textAfterArray:
+                throw SourceError(.invalidContent("has text after the closing ']' of the array; it is not rewritten"), path: path)
             }
-            index += 1
         }
-        if state == .inElement {
+        if cutter.position == .inElement {
             try keep(UnsafeBufferPointer(rebasing: chunk[max(elementStart, 0)..<count]), &output)
         } else {
             try output.write(UnsafeBufferPointer(rebasing: chunk[passStart..<count]))
@@ -131,7 +70,7 @@ struct JSONArrayRewriter {
     }
 
     func finish() throws(SourceError) {
-        guard state == .afterArray else {
+        guard cutter.position == .afterArray else {
             throw SourceError(
                 .invalidContent("ends before its array is closed (truncated or still being written); it is not rewritten"),
                 path: path)
