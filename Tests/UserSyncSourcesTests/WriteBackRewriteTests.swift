@@ -233,6 +233,23 @@ struct WriteBackRewriteTests {
         #expect(rows.map { $0.columns["name"] } == ["Lovelace, Ada", "Grace", "multi\nline", #"Tim "B""#])
     }
 
+    /// Old Mac line ends (a lone CR): the reader and the rewriter find the same rows, since
+    /// both cut through `CSVCutter`.
+    @Test("CSV: rows ended by a lone CR are cut as the reader cuts them", arguments: chunkSizes)
+    func csvLoneCR(chunkSize: Int) throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("users.csv", "id,name\ru1,Ada\ru2,Bob\r\ru3,\"C\rD\"\r")
+        let result = try rewriter(path, .csv, chunkSize: chunkSize).apply([
+            fieldChange("u2", "name", to: "Robert"),
+            fieldChange("u3", "name", to: "Cy"),
+        ])
+        #expect(result.applied == 2)
+        let rewritten = try text(of: path)
+        #expect(rewritten == "id,name\ru1,Ada\ru2,Robert\r\ru3,\"Cy\"\r", "\(rewritten.debugDescription)")
+        let rows = try readAll(CSVSource(path: path)).compactMap(\.row)
+        #expect(rows.map { $0.columns["name"] } == ["Ada", "Robert", "Cy"])
+    }
+
     @Test("CSV: another delimiter, and a mapped column the header lacks")
     func csvDelimiterAndMissingColumn() throws {
         let dir = try TemporaryDirectory()

@@ -26,105 +26,62 @@ struct CSVParser {
         let fields: Fields
     }
 
-    private enum State {
-        case fieldStart
-        case unquoted
-        case quoted
-        /// A quote inside a quoted field: either its end or the first half of `""`.
-        case quoteInQuoted
-    }
-
     private static let quote = UInt8(ascii: "\"")
     private static let lineFeed: UInt8 = 0x0A
-    private static let carriageReturn: UInt8 = 0x0D
 
     let delimiter: UInt8
     let maxRowBytes: Int
 
-    private var state = State.fieldStart
+    private var cutter: CSVCutter
     private var bytes: [UInt8] = []
     private var ends: [Int] = []
     private var line = 1
     private var rowLine = 1
     private var quoteLine = 1
-    private var rowHasContent = false
-    private var afterCR = false
     private var problem: String?
     private var oversized = false
 
     init(delimiter: UInt8, maxRowBytes: Int) {
         self.delimiter = delimiter
         self.maxRowBytes = maxRowBytes
+        cutter = CSVCutter(delimiter: delimiter)
         bytes.reserveCapacity(4096)
         ends.reserveCapacity(64)
     }
 
     mutating func parse(_ chunk: UnsafeBufferPointer<UInt8>, _ emit: (Row) throws -> Void) throws {
         for byte in chunk {
-            if afterCR {
-                afterCR = false
-                if byte == Self.lineFeed { continue }  // the LF of a CRLF row end
-            }
-            switch state {
-            case .fieldStart:
-                if byte == Self.quote {
-                    state = .quoted
-                    quoteLine = line
-                    rowHasContent = true
-                } else if byte == delimiter {
-                    endField()
-                    rowHasContent = true
-                } else if byte == Self.lineFeed || byte == Self.carriageReturn {
-                    try endRow(terminator: byte, emit)
-                } else {
-                    append(byte)
-                    state = .unquoted
-                    rowHasContent = true
+            switch cutter.step(byte) {
+            case .content:
+                if byte == Self.lineFeed { line += 1 }  // only inside a quoted field
+                append(byte)
+            case .quoteOpens:
+                quoteLine = line
+            case .quoteInQuoted, .lineFeedOfCRLF:
+                break
+            case .escapedQuote:
+                append(Self.quote)
+            case .fieldEnds:
+                endField()
+            case .rowEnds:
+                try endRow(terminator: byte, emit)
+            case .textAfterClosingQuote:
+                if problem == nil {
+                    problem = "unexpected \(Self.show(byte)) after the closing quote of field \(ends.count + 1) on line \(line); a quote inside a quoted field must be doubled"
                 }
-            case .unquoted:
-                if byte == delimiter {
-                    endField()
-                    state = .fieldStart
-                } else if byte == Self.lineFeed || byte == Self.carriageReturn {
-                    try endRow(terminator: byte, emit)
-                } else {
-                    append(byte)
-                }
-            case .quoted:
-                if byte == Self.quote {
-                    state = .quoteInQuoted
-                } else {
-                    if byte == Self.lineFeed { line += 1 }
-                    append(byte)
-                }
-            case .quoteInQuoted:
-                if byte == Self.quote {
-                    append(Self.quote)
-                    state = .quoted
-                } else if byte == delimiter {
-                    endField()
-                    state = .fieldStart
-                } else if byte == Self.lineFeed || byte == Self.carriageReturn {
-                    try endRow(terminator: byte, emit)
-                } else {
-                    if problem == nil {
-                        problem = "unexpected \(Self.show(byte)) after the closing quote of field \(ends.count + 1) on line \(line); a quote inside a quoted field must be doubled"
-                    }
-                    append(byte)
-                    state = .unquoted
-                }
+                append(byte)
             }
         }
     }
 
     /// Call at the end of the file: delivers the last row if it lacks a line break.
     mutating func finish(_ emit: (Row) throws -> Void) throws {
-        if state == .quoted {
+        if cutter.inQuotedField {
             if problem == nil {
                 problem = "unterminated quoted field: the quote opened on line \(quoteLine) is never closed"
             }
             try endRow(terminator: nil, emit)
-        } else if rowHasContent {
+        } else if cutter.rowHasContent {
             try endRow(terminator: nil, emit)
         }
     }
@@ -145,7 +102,7 @@ struct CSVParser {
     }
 
     private mutating func endRow(terminator: UInt8?, _ emit: (Row) throws -> Void) throws {
-        if rowHasContent {
+        if cutter.rowHasContent {
             endField()
             let why = oversized ? "row is longer than \(maxRowBytes >> 20) MiB" : problem
             let start = rowLine
@@ -157,14 +114,10 @@ struct CSVParser {
         }
         bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
         ends.removeAll(keepingCapacity: true)
-        state = .fieldStart
-        rowHasContent = false
+        cutter.startRow()
         problem = nil
         oversized = false
-        if let terminator {
-            line += 1
-            afterCR = terminator == Self.carriageReturn
-        }
+        if terminator != nil { line += 1 }
         rowLine = line
     }
 

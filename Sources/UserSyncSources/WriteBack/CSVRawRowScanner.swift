@@ -1,8 +1,7 @@
 /// Cuts CSV bytes into raw rows — every byte kept, terminator included — and notes where
 /// each field lies in its row, so that a rewrite can replace single cells and copy the
-/// rest. Row and field boundaries follow `CSVParser` exactly (quotes open a quoted field
-/// only at its start, LF / CRLF / lone CR end a row outside quotes, a row with no content
-/// is an empty line).
+/// rest. Rows and fields are cut by the reader's own `CSVCutter`, so they are the ones
+/// `CSVParser` reads (a row with no content is an empty line).
 struct CSVRawRowScanner {
     struct Row {
         /// The row's bytes, terminator included.
@@ -16,18 +15,9 @@ struct CSVRawRowScanner {
         var untrusted = false
     }
 
-    private enum State {
-        case fieldStart
-        case unquoted
-        case quoted
-        case quoteInQuoted
-    }
-
-    private static let quote = UInt8(ascii: "\"")
-
     let delimiter: UInt8
     let maxRowBytes: Int
-    private var state = State.fieldStart
+    private var cutter: CSVCutter
     private var row = Row()
     private var fieldStart = 0
     private var pendingCR = false
@@ -37,6 +27,7 @@ struct CSVRawRowScanner {
     init(delimiter: UInt8, maxRowBytes: Int) {
         self.delimiter = delimiter
         self.maxRowBytes = maxRowBytes
+        cutter = CSVCutter(delimiter: delimiter)
         row.bytes.reserveCapacity(4096)
     }
 
@@ -45,9 +36,10 @@ struct CSVRawRowScanner {
         _ chunk: UnsafeBufferPointer<UInt8>, emit: (Row) throws -> Void, spill: ([UInt8]) throws -> Void
     ) throws {
         for byte in chunk {
+            let step = cutter.step(byte)
             if pendingCR {
                 pendingCR = false
-                if byte == 0x0A {
+                if step == .lineFeedOfCRLF {
                     row.bytes.append(byte)
                     try emitRow(emit)
                     continue
@@ -56,42 +48,19 @@ struct CSVRawRowScanner {
             }
             let offset = row.bytes.count
             row.bytes.append(byte)
-            switch state {
-            case .fieldStart:
-                if byte == Self.quote {
-                    state = .quoted
-                    row.hasContent = true
-                } else if byte == delimiter {
-                    endField(at: offset)
-                    row.hasContent = true
-                } else if byte == 0x0A || byte == 0x0D {
-                    try endRow(at: offset, terminator: byte, emit)
-                } else {
-                    state = .unquoted
-                    row.hasContent = true
-                }
-            case .unquoted:
-                if byte == delimiter {
-                    endField(at: offset)
-                    state = .fieldStart
-                } else if byte == 0x0A || byte == 0x0D {
-                    try endRow(at: offset, terminator: byte, emit)
-                }
-            case .quoted:
-                if byte == Self.quote { state = .quoteInQuoted }
-            case .quoteInQuoted:
-                if byte == Self.quote {
-                    state = .quoted
-                } else if byte == delimiter {
-                    endField(at: offset)
-                    state = .fieldStart
-                } else if byte == 0x0A || byte == 0x0D {
-                    try endRow(at: offset, terminator: byte, emit)
-                } else {
-                    row.untrusted = true
-                    state = .unquoted
-                }
+            switch step {
+            case .content, .quoteOpens, .quoteInQuoted, .escapedQuote, .lineFeedOfCRLF:
+                break
+            case .fieldEnds:
+                endField(at: offset)
+            case .rowEnds:
+                try endRow(at: offset, terminator: byte, emit)
+                // The next byte starts a row, whether or not a CR's LF is still to come.
+                cutter.startRow()
+            case .textAfterClosingQuote:
+                row.untrusted = true
             }
+            row.hasContent = cutter.rowHasContent || row.hasContent
             if row.bytes.count > maxRowBytes {
                 try spill(row.bytes)
                 row.bytes.removeAll(keepingCapacity: true)
@@ -109,7 +78,7 @@ struct CSVRawRowScanner {
             pendingCR = false
             try emitRow(emit)
         }
-        if state == .quoted { row.untrusted = true }
+        if cutter.inQuotedField { row.untrusted = true }
         if row.hasContent || !row.bytes.isEmpty || spilled {
             if row.hasContent { endField(at: row.bytes.count) }
             try emitRow(emit)
@@ -139,6 +108,5 @@ struct CSVRawRowScanner {
         row.untrusted = false
         spilled = false
         fieldStart = 0
-        state = .fieldStart
     }
 }
