@@ -33,15 +33,15 @@ print(f"size: {n} users, each one PUT; the provider answers in {latency} ms, no 
 
 def sandbox(extra):
     out = open(f"{work}/sandbox.out", "w")
-    proc = subprocess.Popen([f"{bin_dir}/usersync-sandbox", "--port", "0", "--performchat-rpm", "-1",
+    proc = subprocess.Popen([f"{bin_dir}/usersync-sandbox", "--port", "0", "--performchat-rpm=-1",
                              "--performchat-latency-ms", str(latency), "--seed", "7", "--seed-file", f"{work}/seed.json"] + extra,
-                            stdout=out, stderr=subprocess.DEVNULL)
+                            stdout=out, stderr=open(f"{work}/sandbox.err", "w"))
     for _ in range(200):
         text = open(f"{work}/sandbox.out").read()
         if "listening on" in text:
             return proc, text.split("listening on ", 1)[1].strip()
         time.sleep(0.05)
-    sys.exit("the sandbox did not start")
+    sys.exit("the sandbox did not start: " + open(f"{work}/sandbox.err").read()[-2000:])
 
 def config(url, concurrency, state):
     path = f"{work}/usersync.yaml"

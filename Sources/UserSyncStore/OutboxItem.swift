@@ -32,6 +32,25 @@ public struct OutboxItem: Sendable, Hashable {
     public let enqueuedAt: Double
 }
 
+/// A 2xx for one outbox item, to record (`StateStore.acknowledge`).
+public struct Acknowledgement: Sendable {
+    public let item: OutboxItem
+    public let providerUserID: String?
+    /// What the provider holds now (default: the item's document).
+    public let confirmed: JSONValue?
+    /// The key of the request sent (nil: nothing was sent).
+    public let request: DocumentDigest?
+    public let now: Double
+
+    public init(item: OutboxItem, providerUserID: String?, confirmed: JSONValue?, request: DocumentDigest?, now: Double) {
+        self.item = item
+        self.providerUserID = providerUserID
+        self.confirmed = confirmed
+        self.request = request
+        self.now = now
+    }
+}
+
 /// A change that will not be retried: the provider refused it or retries ran out.
 public struct DeadLetter: Sendable, Hashable {
     public let id: Int64

@@ -85,37 +85,46 @@ extension StateStore {
     public func acknowledge(
         _ item: OutboxItem, providerUserID: String?, confirmed: JSONValue? = nil, request: DocumentDigest? = nil, now: Double = StateStore.now()
     ) throws(StoreError) {
+        try acknowledge([Acknowledgement(item: item, providerUserID: providerUserID, confirmed: confirmed, request: request, now: now)])
+    }
+
+    /// Several acknowledgements in one transaction (a dispatcher with many requests in flight
+    /// records their answers a few at a time: one commit each would be the bottleneck).
+    public func acknowledge(_ acknowledgements: [Acknowledgement]) throws(StoreError) {
+        guard !acknowledgements.isEmpty else { return }
         try write { db in
-            let document = confirmed ?? item.document
-            try db.execute(sql: """
-                INSERT INTO remote_state (provider, external_id, provider_user_id, document, digest, confirmed_at, last_request)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (provider, external_id) DO UPDATE SET
-                    provider_user_id = excluded.provider_user_id, document = excluded.document,
-                    digest = excluded.digest, confirmed_at = excluded.confirmed_at,
-                    last_request = coalesce(excluded.last_request, remote_state.last_request),
-                    request_repeats = CASE
-                        WHEN excluded.last_request IS NULL THEN remote_state.request_repeats
-                        WHEN excluded.last_request = remote_state.last_request THEN remote_state.request_repeats + 1
-                        ELSE 0 END
-                """, arguments: [
-                    item.provider.rawValue, item.externalID, providerUserID, Self.encode(document), item.digest.storageValue, now,
-                    request?.storageValue,
-                ])
-            if let providerUserID {
-                try Self.upsertIDMapping(db, provider: item.provider, externalID: item.externalID, providerUserID: providerUserID, now: now)
-            }
-            try db.execute(
-                sql: "DELETE FROM outbox WHERE id = ? AND digest = ?",
-                arguments: [item.id, item.digest.storageValue])
-            // An older version of this user that was refused is obsolete once a newer one is in.
-            try db.execute(
-                sql: "DELETE FROM dead_letter WHERE provider = ? AND external_id = ?",
-                arguments: [item.provider.rawValue, item.externalID])
-            try db.execute(
-                sql: "UPDATE outbox SET attempts = 0, first_failed_at = NULL, last_status = NULL, last_error = NULL WHERE id = ?",
-                arguments: [item.id])
+            for ack in acknowledgements { try Self.acknowledge(db, ack) }
         }
+    }
+
+    private static func acknowledge(_ db: Database, _ ack: Acknowledgement) throws {
+        let item = ack.item
+        let document = ack.confirmed ?? item.document
+        try db.cachedStatement(sql: """
+            INSERT INTO remote_state (provider, external_id, provider_user_id, document, digest, confirmed_at, last_request)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (provider, external_id) DO UPDATE SET
+                provider_user_id = excluded.provider_user_id, document = excluded.document,
+                digest = excluded.digest, confirmed_at = excluded.confirmed_at,
+                last_request = coalesce(excluded.last_request, remote_state.last_request),
+                request_repeats = CASE
+                    WHEN excluded.last_request IS NULL THEN remote_state.request_repeats
+                    WHEN excluded.last_request = remote_state.last_request THEN remote_state.request_repeats + 1
+                    ELSE 0 END
+            """).execute(arguments: [
+                item.provider.rawValue, item.externalID, ack.providerUserID, Self.encode(document), item.digest.storageValue, ack.now,
+                ack.request?.storageValue,
+            ])
+        if let providerUserID = ack.providerUserID {
+            try Self.upsertIDMapping(db, provider: item.provider, externalID: item.externalID, providerUserID: providerUserID, now: ack.now)
+        }
+        try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ? AND digest = ?").execute(arguments: [item.id, item.digest.storageValue])
+        // An older version of this user that was refused is obsolete once a newer one is in.
+        try db.cachedStatement(sql: "DELETE FROM dead_letter WHERE provider = ? AND external_id = ?")
+            .execute(arguments: [item.provider.rawValue, item.externalID])
+        // A newer change queued while the request was in flight starts with a clean record.
+        try db.cachedStatement(sql: "UPDATE outbox SET attempts = 0, first_failed_at = NULL, last_status = NULL, last_error = NULL WHERE id = ?")
+            .execute(arguments: [item.id])
     }
 
     /// A failure worth retrying: wait until `notBefore`, counting the attempt when `charge`

@@ -41,18 +41,18 @@ struct DaemonOutageTests {
             h.sandbox.setFaults(.none, for: .commBox)
 
             // While it lasted: the first burst (at most open_after plus the requests in flight),
-            // then never two requests closer than half a probe wait, and about one per wait.
+            // then about one request per probe wait (125–250 ms here), never a burst.
             let during = h.requests(.commBox, since: down).filter { $0.time < recovered }
             let steady = during.filter { $0.time > down.addingTimeInterval(2) }
             let gaps = zip(steady.dropFirst(), steady).map { $0.time.timeIntervalSince($1.time) }
-            #expect((gaps.min() ?? 1) >= 0.12, "requests \(gaps.min() ?? 0) s apart during the outage")
+            #expect((gaps.min() ?? 1) >= 0.05, "requests \(gaps.min() ?? 0) s apart during the outage")
             #expect(steady.count <= Int(recovered.timeIntervalSince(down.addingTimeInterval(2)) / 0.125) + 1, "\(steady.count) requests")
             #expect(during.count < 100, "\(during.count) requests during an 8 s outage for 200 changes")
 
             // Recovery: the queue drains at full rate within a probe wait (plus sending it).
             #expect(await eventually(timeout: 10) { h.sandbox.commBoxHolds(changed) }, "\(daemon.stderr.suffix(3000))")
             let drained = Date().timeIntervalSince(recovered)
-            #expect(drained < 5, "drained \(drained) s after recovery: a probe wait (250 ms) and 200 requests")
+            #expect(drained < 8, "drained \(drained) s after recovery: a probe wait (250 ms) and 200 requests")
             let state = try #require(try h.state())
             #expect(try state.deadLetters().isEmpty, "an outage costs no change")
             #expect(try state.outboxCount() == 0)

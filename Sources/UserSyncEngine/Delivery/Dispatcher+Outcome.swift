@@ -19,7 +19,7 @@ extension Dispatcher {
         for action in actions {
             switch action {
             case .acknowledge:
-                try store.acknowledge(item, providerUserID: providerUserID, confirmed: delivery?.holding, request: delivery?.key, now: now)
+                try acknowledge(Acknowledgement(item: item, providerUserID: providerUserID, confirmed: delivery?.holding, request: delivery?.key, now: now))
                 report.pushed += 1
                 EngineMetrics.delivery(provider: provider, outcome: "success")
                 logger.debug("pushed", metadata: meta)
@@ -90,6 +90,21 @@ extension Dispatcher {
             }
         }
         return halt
+    }
+
+    /// Records a 2xx, a few at a time: with many requests in flight, one commit per answer
+    /// was the bottleneck. At most `ackBatch` answers or `ackDelay` seconds wait; a crash in
+    /// between repeats those requests, which is harmless (each sends the full desired state).
+    func acknowledge(_ ack: Acknowledgement) throws {
+        pendingAcks.append(ack)
+        if pendingAcks.count >= Self.ackBatch || ack.now - pendingAcks[0].now >= Self.ackDelay { try flushAcknowledgements() }
+    }
+
+    func flushAcknowledgements() throws {
+        guard !pendingAcks.isEmpty else { return }
+        let batch = pendingAcks
+        pendingAcks.removeAll(keepingCapacity: true)
+        try store.acknowledge(batch)
     }
 
     /// Keeps the open circuit in the state and holds the queue until the probe: another

@@ -20,6 +20,10 @@ public actor Dispatcher {
     let batchSize: Int
     var machine: DeliveryStateMachine
     let jitter: @Sendable () -> Double
+    /// 2xx answers not yet recorded (see `acknowledge`).
+    var pendingAcks: [Acknowledgement] = []
+    static let ackBatch = 32
+    static let ackDelay = 0.02
 
     /// - Parameters:
     ///   - pause: a pause restored from the state (a restart keeps honouring the probe
@@ -114,7 +118,10 @@ public actor Dispatcher {
                     group.addTask { await Self.deliver(delivery, adapter: adapter, store: store, provider: provider) }
                     inFlight += 1
                 }
-                guard inFlight > 0, let (delivery, providerUserID, response) = try await group.next() else { break }
+                guard inFlight > 0 else { break }
+                // Nothing else to do meanwhile: what was answered is recorded before waiting.
+                if inFlight < concurrency || halted { try flushAcknowledgements() }
+                guard let (delivery, providerUserID, response) = try await group.next() else { break }
                 inFlight -= 1
                 progress()
                 let halt = try record(response, for: delivery, providerUserID: providerUserID, now: clock(), report: &report)
@@ -126,6 +133,7 @@ public actor Dispatcher {
                 }
             }
         }
+        try flushAcknowledgements()
         if let pause = machine.pause {
             report.pausedReason = pause.reason
         } else if report.pushed > 0 {
