@@ -16,7 +16,7 @@ swift build -c release "${SCRATCH[@]}" --product usersync 2>&1 | tail -1
 swift build -c release "${SCRATCH[@]}" --product usersync-sandbox 2>&1 | tail -1
 BIN="$(swift build -c release "${SCRATCH[@]}" --show-bin-path)"
 WORK="$(mktemp -d -t usersync-bench-delivery.XXXXXX)"
-trap 'pkill -P $$ usersync-sandbox 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'pkill -P $$ usersync-sandbox 2>/dev/null || true; rm -rf "$WORK"' EXIT
 python3 scripts/generate_users.py "$N" "$WORK/users.jsonl"
 python3 - "$BIN" "$WORK" "$N" "$LATENCY" <<'PY'
 import json, os, platform, shutil, subprocess, sys, time, urllib.request

@@ -150,8 +150,7 @@ struct ProviderIndependenceTests {
 
     /// A 429 with Retry-After means "wait": with concurrency 1, the first answer arrives before
     /// anything else is sent, so nothing else should be sent this cycle.
-    @Test(.disabled("bug: Dispatcher.push stops the batch after a 401 but not after a 429/5xx (Dispatcher.swift:130-138)"))
-    func aThrottledProviderIsNotSentTheRestOfTheBatch() async throws {
+    @Test func aThrottledProviderIsNotSentTheRestOfTheBatch() async throws {
         try await withEngineFixture { f in
             var users = Self.users
             try f.seedPerformChat(users)

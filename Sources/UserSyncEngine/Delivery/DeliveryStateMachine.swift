@@ -240,6 +240,12 @@ public struct DeliveryStateMachine: Sendable, Equatable {
         return pause
     }
 
+    /// The provider asked for a pause in answer to a request about no change (a pull, a
+    /// list read): nothing is sent before `until`.
+    public mutating func hold(until: Double) {
+        holdUntil = max(holdUntil, until)
+    }
+
     /// Makes a saved pause due now (`sync --once --probe-auth`).
     public mutating func probePauseNow(_ now: Double) {
         pause?.nextProbeAt = now

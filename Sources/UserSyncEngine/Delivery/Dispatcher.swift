@@ -69,6 +69,19 @@ public actor Dispatcher {
         machine.probePauseNow(now)
     }
 
+    /// An answer to a request about no change (a pull, a list read): refused credentials
+    /// pause the provider and a `Retry-After` holds it, exactly as for a push, so that the
+    /// pushes of the same cycle add no failed login and no request into a throttle.
+    public func honour(_ response: ProviderResponse, now: Double = StateStore.now()) throws {
+        switch response {
+        case .authentication: try pauseAfterRefusal(response, now: now)
+        case .retryLater(_, let retryAfter?, _):
+            machine.hold(until: now + retryAfter.seconds)
+            try store.deferQueue(provider: provider, until: now + retryAfter.seconds)
+        default: break
+        }
+    }
+
     /// A refused login seen outside a push (a pull): pause exactly as a push's 401 would.
     public func pauseAfterRefusal(_ response: ProviderResponse, now: Double = StateStore.now()) throws {
         guard case .authentication(let status, let message) = response else { return }

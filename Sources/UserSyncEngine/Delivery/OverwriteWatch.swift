@@ -52,14 +52,10 @@ struct OverwriteWatch {
             guard now - last >= Dispatcher.seconds(config.sync.pullInterval) else { continue }
             try store.setMeta(checkedKey, "\(now)")
             let read = await adapter.pull(mapped: [], budget: Int.max)
-            if let failure = read.failure, case .authentication = failure,
-                let dispatcher = dispatchers.first(where: { $0.provider == provider }) {
-                // Refused credentials: the provider pauses now, so the pushes add no more
-                // failed logins (perform.chat locks a key after 10 in 5 minutes).
-                try await dispatcher.pauseAfterRefusal(failure, now: now)
-                continue
-            }
             if let failure = read.failure {
+                // Refused credentials pause the provider now (perform.chat locks a key after
+                // 10 failed logins in 5 minutes); a Retry-After holds the pushes too.
+                try await dispatchers.first(where: { $0.provider == provider })?.honour(failure, now: now)
                 logger.debug("could not read the provider to look for overwritten edits", metadata: [
                     "provider": "\(provider)", "reason": "\(failure.message)",
                 ])

@@ -33,12 +33,12 @@ struct PullRunner {
             var offered = try store.mappedUsers(provider: provider, after: previousCursor, limit: min(budget, 10_000))
             if offered.isEmpty { offered = try store.mappedUsers(provider: provider, after: nil, limit: min(budget, 10_000)) }
             let result = await adapter.pull(mapped: offered.map { MappedUser(externalID: $0.externalID, providerUserID: $0.providerUserID) }, budget: budget)
-            if let failure = result.failure, case .authentication = failure,
-                let dispatcher = dispatchers.first(where: { $0.provider == provider }) {
-                // The credentials were refused: the provider pauses now, so this cycle's pushes
-                // add no second failed login.
-                try await dispatcher.pauseAfterRefusal(failure, now: now)
-            } else if let failure = result.failure {
+            if let failure = result.failure {
+                // Refused credentials pause the provider now, so this cycle's pushes add no
+                // second failed login; a Retry-After holds the pushes too.
+                try await dispatchers.first(where: { $0.provider == provider })?.honour(failure, now: now)
+            }
+            if let failure = result.failure, failure.status != 401 && failure.status != 403 {
                 logger.warning("pull stopped early", metadata: ["provider": "\(provider)", "status": "\(failure.status.map(String.init) ?? "-")", "reason": "\(failure.message)"])
             }
             // The rotation goes on after the last user covered (past the end, the next pull
