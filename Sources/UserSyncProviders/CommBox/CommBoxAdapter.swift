@@ -137,7 +137,9 @@ public struct CommBoxAdapter: ProviderAdapter {
     }
 
     func classify(_ response: ProviderHTTP.Response) -> ProviderResponse {
-        let message = response.json?["description"]?.scalarText ?? response.json?["message"]?.scalarText ?? "HTTP \(response.status)"
+        if (200..<300).contains(response.status) { return .success }
+        let json = response.json
+        let message = json?["description"]?.scalarText ?? json?["message"]?.scalarText ?? "HTTP \(response.status)"
         return ProviderResponse.classify(status: response.status, headers: response.headers, message: message)
     }
 }

@@ -229,6 +229,8 @@ public struct PerformChatAdapter: ProviderAdapter {
     }
 
     func classify(_ response: ProviderHTTP.Response) -> ProviderResponse {
+        // A success needs no message: its body is not parsed here (a PUT answers with the user).
+        if (200..<300).contains(response.status) { return .success }
         let message = response.json?["message"]?.scalarText ?? "HTTP \(response.status)"
         return ProviderResponse.classify(status: response.status, headers: response.headers, message: message)
     }
