@@ -45,7 +45,12 @@ public final class StateStore: Sendable {
             var config = Configuration()
             config.readonly = true
             config.busyMode = .timeout(10)
-            let queue = try DatabaseQueue(path: path, configuration: config)
+            // No `-wal` beside the file: no connection has it open, and a read-only reader in WAL
+            // mode would still create `-wal` and `-shm` (owned by whoever runs the command).
+            // Opened as immutable, SQLite reads the file alone and creates nothing.
+            let quiet = !FileManager.default.fileExists(atPath: path + "-wal")
+            let target = quiet ? Self.immutableURI(path) ?? path : path
+            let queue = try DatabaseQueue(path: target, configuration: config)
             let (unknown, migrated) = try queue.read { db in
                 (try unknownMigrations(db), try db.tableExists("grdb_migrations") && !StateMigrations.migrator.appliedIdentifiers(db).isEmpty)
             }
@@ -59,6 +64,11 @@ public final class StateStore: Sendable {
         } catch {
             throw StoreError(path: path, "cannot open read-only: \(error)")
         }
+    }
+
+    /// `file:` URI of a path opened read-only and immutable (the system SQLite reads URIs).
+    static func immutableURI(_ path: String) -> String? {
+        path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed).map { "file:\($0)?immutable=1" }
     }
 
     /// Migrations recorded in the file that this build does not know: a newer usersync wrote it.

@@ -69,11 +69,10 @@ struct DryRunAndRejectionTests {
         }
     }
 
-    /// README: "`--dry-run` ... opens the state read-only (or not at all), writes nothing".
-    /// Today it leaves an empty state.db-wal and a 32 KiB state.db-shm behind, created with the
-    /// dry run's user and umask: an operator's `sudo usersync sync --once --dry-run` next to a
-    /// stopped service leaves root-owned files the service then has to write to.
-    @Test(.disabled("bug: dry run leaves state.db-wal/state.db-shm behind (StateStore.openReadOnly, StateStore.swift:40-48)"))
+    /// README: "`--dry-run` ... opens the state read-only (or not at all), writes nothing": no
+    /// empty state.db-wal or state.db-shm either, which an operator's `sudo usersync sync
+    /// --once --dry-run` next to a stopped service would leave root-owned.
+    @Test
     func aDryRunCreatesNoWalOrShmFiles() async throws {
         try await withEngineFixture { f in
             let users = (1...3).map { SourceUser.numbered($0) }
