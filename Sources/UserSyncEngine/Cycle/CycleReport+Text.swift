@@ -28,6 +28,12 @@ extension CycleReport {
             }
             lines.append(line)
         }
+        for hold in guardHolds {
+            let what = hold.direction == .push ? "\(hold.held) changes not sent" : "\(hold.held) pulled users not written back"
+            lines.append("HELD: mass change at \(hold.provider) (\(what)): \(MassChangeVerdict.percent(hold.verdict.share)) of synced users "
+                + "\(hold.verdict.verb), over sync.guard.\(hold.verdict.limit.rawValue) \(MassChangeLimits.percent(hold.verdict.limitShare)); "
+                + "\(hold.verdict.fieldsText). Check the source, then `usersync approve --provider \(hold.provider)`, or fix the source.")
+        }
         let refusedSamples = plan.rejectionSamples.values.joined().filter { $0.provider != nil }
         if !refusedSamples.isEmpty {
             lines.append("Refused by one provider (synced to the others):")
