@@ -68,7 +68,9 @@ public final class SyncEngine: Sendable {
         let runner = PlanRunner(
             source: source, projectors: ProviderRegistry.projectors(for: config), mapping: config.fieldMapping,
             deletions: config.deletionPolicy, logger: logger)
-        let plan = try runner.run(snapshot: snapshot) { _, _ in }
+        var plan = try runner.run(snapshot: snapshot) { _, _ in }
+        // What a real cycle's guard would hold (nothing is held by a dry run).
+        plan.held = try heldByGuard(plan, limits: config.sync.massChange, store: snapshot)
         var report = CycleReport(dryRun: true, plan: plan, startedAt: started)
         report.durationSeconds = Date().timeIntervalSince(started)
         return report

@@ -130,6 +130,8 @@ public struct CycleReport: Sendable {
             "conflicts": JSONValue(conflicts),
             "open_conflicts": JSONValue(openConflicts),
             "held_mass_change": .array(guardHolds.map(\.json)),
+            // Providers whose plan the guard held this cycle (a dry run: would hold).
+            "guard_held_plan": .array(plan.held.keys.sorted().map { .string($0.rawValue) }),
             "failed": JSONValue(failed),
             "plan_seconds": .number(String(format: "%.3f", plan.durationSeconds)),
             "duration_seconds": .number(String(format: "%.3f", durationSeconds)),
