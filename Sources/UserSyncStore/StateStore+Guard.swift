@@ -18,6 +18,15 @@ public struct GuardHold: Sendable, Equatable {
     public let heldAt: Double
     /// Set once an operator approved a pull hold (taken at the next cycle).
     public let approvedAt: Double?
+
+    public init(provider: ProviderID, direction: Direction, verdict: MassChangeVerdict, held: Int, heldAt: Double, approvedAt: Double? = nil) {
+        self.provider = provider
+        self.direction = direction
+        self.verdict = verdict
+        self.held = held
+        self.heldAt = heldAt
+        self.approvedAt = approvedAt
+    }
 }
 
 /// A pulled user kept out of the source by a hold.
