@@ -93,13 +93,18 @@ extension SyncEngine {
                 continue
             }
             // Users with a merge base only: a first contact (pull only) is adopted, not taken.
+            // A pull too small to break either limit costs one count and no read per user.
             var tally = MassChangeTally()
+            var synced = 0
             if !fresh.isEmpty {
-                let bases = try store.remoteDocuments(provider: provider, externalIDs: fresh.map(\.externalID))
-                for candidate in fresh { if let base = bases[candidate.externalID] { tally.count(from: base, to: candidate.document) } }
+                synced = try store.remoteStateCount(provider: provider)
+                let bound = Double(fresh.count)
+                if synced >= limits.minUsers, bound > limits.maxChanged * Double(synced) || bound > limits.maxCleared * Double(synced) {
+                    let bases = try store.remoteDocuments(provider: provider, externalIDs: fresh.map(\.externalID))
+                    for candidate in fresh { if let base = bases[candidate.externalID] { tally.count(from: base, to: candidate.document) } }
+                }
             }
-            if let synced = try Self.syncedUsersIfNeeded(tally, provider: provider, store: store, limits: limits),
-                let verdict = tally.verdict(syncedUsers: synced, limits: limits) {
+            if let verdict = tally.verdict(syncedUsers: synced, limits: limits) {
                 try store.holdPull(
                     provider: provider,
                     fresh.map { HeldPull(externalID: $0.externalID, providerUserID: $0.providerUserID, document: $0.document, updatedAt: $0.updatedAt) },
