@@ -106,4 +106,48 @@ struct MassChangeGuardCLITests {
             #expect(s.pushesPerUser(.performChat).keys.sorted() == ["u1", "u2"])
         }
     }
+
+    /// The service: a held plan sets `usersync_guard_held`, `status` says so, and `approve`
+    /// beside the running service releases it at its next cycle.
+    @Test(.timeLimit(.minutes(3)))
+    func theServiceHoldsShowsTheMetricAndSendsOnceApproved() async throws {
+        try await DaemonHarness.with { h in
+            let users = TestUser.many(60)
+            try h.sandbox.seedExisting(users)
+            try h.workspace.writeUsers(users)
+            let port = Int.random(in: 20_000...60_000)
+            var config = DaemonConfig()
+            config.extra = "metrics: { listen: \"127.0.0.1:\(port)\" }"
+            try h.writeConfig(config)
+            let daemon = try h.startDaemon()
+            try #require(await eventually(timeout: 30) { h.sandbox.holds(users) }, "\(daemon.stderr.suffix(2000))")
+
+            // Every user renamed at once: over max_changed (10%) of 60 synced users.
+            let renamed = users.map { TestUser(id: $0.id, name: "Renamed \($0.id)", email: $0.email, plan: $0.plan) }
+            h.sandbox.resetRequests()
+            try h.workspace.writeUsers(renamed)
+            var body = ""
+            let held = await eventually(timeout: 20, poll: 0.3) {
+                body = DaemonMetricsTests.fetch("http://127.0.0.1:\(port)/metrics")
+                return body.contains("usersync_guard_held{provider=\"performchat\"} 1") && body.contains("usersync_guard_held{provider=\"commbox\"} 1")
+            }
+            #expect(held, "\(body)\n\(daemon.stderr.suffix(2000))")
+            #expect(h.sandbox.requestCounts().performChat.route("PUT /customer-users/:id") == 0)
+            #expect(h.sandbox.requestCounts().commBox.route("POST /users/:id") == 0)
+            let status = try await h.workspace.usersync(["status"])
+            #expect(status.stdout.contains("HELD: MASS CHANGE"), "\(status.stdout)")
+            #expect(daemon.stderr.contains("mass change held"))
+
+            let approve = try await h.workspace.usersync(["approve", "--provider", "performchat"])
+            #expect(approve.status == 0 && approve.stdout.contains("60 changes queued"), "\(approve.stdout)\(approve.stderr)")
+            let sent = await eventually(timeout: 20, poll: 0.3) {
+                h.sandbox.performChatUsers().filter { $0.name?.hasPrefix("Renamed") == true }.count == 60
+                    && DaemonMetricsTests.fetch("http://127.0.0.1:\(port)/metrics").contains("usersync_guard_held{provider=\"performchat\"} 0")
+            }
+            #expect(sent, "\(daemon.stderr.suffix(2000))")
+            #expect(h.sandbox.requestCounts().commBox.route("POST /users/:id") == 0, "CommBox stays held")
+            daemon.signal(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: 10) == 0)
+        }
+    }
 }
