@@ -30,6 +30,7 @@ enum StatusLine {
             if q.parked > 0 { part += ", \(q.parked) parked" }
             if q.heldForIdentity > 0 { part += ", \(q.heldForIdentity) held for identity" }
             if q.held > 0 { part += ", \(q.held) held by conflict" }
+            if report.guardHolds.contains(where: { $0.provider == provider }) { part += ", held: mass change (usersync approve)" }
             parts.append(part)
         }
         if report.openConflicts > 0 { parts.append("\(report.openConflicts) conflicts held for an operator") }

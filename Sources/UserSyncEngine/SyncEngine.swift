@@ -68,7 +68,9 @@ public final class SyncEngine: Sendable {
         let runner = PlanRunner(
             source: source, projectors: ProviderRegistry.projectors(for: config), mapping: config.fieldMapping,
             deletions: config.deletionPolicy, logger: logger)
-        let plan = try runner.run(snapshot: snapshot) { _, _ in }
+        var plan = try runner.run(snapshot: snapshot) { _, _ in }
+        // What a real cycle's guard would hold (nothing is held by a dry run).
+        plan.held = try heldByGuard(plan, limits: config.sync.massChange, store: snapshot)
         var report = CycleReport(dryRun: true, plan: plan, startedAt: started)
         report.durationSeconds = Date().timeIntervalSince(started)
         return report
@@ -94,6 +96,7 @@ public final class SyncEngine: Sendable {
         // A source file still being written is left alone this cycle: reconciling against it
         // or planning from it could act on a row cut in half.
         var settlesAt = sourceSettlesAt()
+        var approvedPull = false
         if config.sync.direction.pulls && !stop.isSet && settlesAt == nil {
             settlesAt = try await settling {
                 if !config.sync.direction.pushes {
@@ -102,7 +105,10 @@ public final class SyncEngine: Sendable {
                         runtimes: runtimes, dispatchers: dispatchers, projectors: projectors, store: store, config: config, logger: logger
                     ).run(source: try overlaySource(), projectionKey: projectionKey, stop: stop, progress: progress)
                 }
-                let candidates = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
+                let pull = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
+                let guarded = try guardPulled(pull.candidates, pulled: pull.pulled)
+                approvedPull = guarded.approvedTaken
+                let candidates = guarded.candidates
                 if !candidates.isEmpty {
                     reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
                         .run(candidates, source: try overlaySource())
@@ -116,7 +122,7 @@ public final class SyncEngine: Sendable {
         }
         var plan = PlanReport(skippedUnchanged: true)
         if config.sync.direction.pushes {
-            plan = settlesAt == nil ? try planIntoOutbox(force: forcePlan) : PlanReport(sourceSettlesAt: settlesAt)
+            plan = settlesAt == nil ? try planIntoOutbox(force: forcePlan, guarded: !approvedPull) : PlanReport(sourceSettlesAt: settlesAt)
             settlesAt = plan.sourceSettlesAt
         }
         var report = CycleReport(dryRun: false, plan: plan, startedAt: started)
@@ -140,6 +146,7 @@ public final class SyncEngine: Sendable {
                 heldForIdentity: stats.heldForIdentity, nextRecheckAt: stats.nextRecheckAt)
         }
         report.openConflicts = try store.openConflictCount()
+        report.guardHolds = try store.guardHolds()
         report.durationSeconds = Date().timeIntervalSince(started)
         try store.recordRun(
             startedAt: started.timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970, mode: "sync", summary: report.json)
@@ -195,13 +202,18 @@ public final class SyncEngine: Sendable {
         for (provider, state) in report.queues where state.heldForIdentity > 0 {
             meta["held_identity_\(provider)"] = "\(state.heldForIdentity)"
         }
+        for hold in report.guardHolds {
+            meta["held_mass_change_\(hold.provider)"] = "\(hold.direction.rawValue)"
+        }
         for (provider, dispatch) in report.dispatch where dispatch.pausedReason != nil {
             meta["paused_\(provider)"] = "\(dispatch.pausedReason!)"
         }
         logger.info("cycle finished", metadata: meta)
     }
 
-    func planIntoOutbox(force: Bool) throws -> PlanReport {
+    /// - Parameter guarded: false when this cycle took an approved pull: what it brings goes on
+    ///   to the other providers without a second approval.
+    func planIntoOutbox(force: Bool, guarded: Bool = true) throws -> PlanReport {
         let overlay = try overlaySource()
         // Accepted remote changes alter what the source means without altering its bytes.
         let key = try source.fingerprint().storageText + projectionKey + "|accepted=\(overlay.revision)"
@@ -215,7 +227,7 @@ public final class SyncEngine: Sendable {
         // matches no version of the file), and the fingerprint stays as it was so the next
         // cycle reads the file again.
         try store.beginStagedPlan()
-        let report: PlanReport
+        var report: PlanReport
         do {
             report = try runner.run(snapshot: store) { batch, retracted in
                 try store.stage(batch, retracting: retracted)
@@ -225,7 +237,19 @@ public final class SyncEngine: Sendable {
             if let settlesAt = settling(error) { return PlanReport(sourceSettlesAt: settlesAt) }
             throw error
         }
-        try store.commitStagedPlan()
+        // The guard, at the one point where the plan is whole and nothing of it is queued yet.
+        let held = guarded ? try heldByGuard(report, limits: config.sync.massChange) : [:]
+        let heldBefore = Set(try store.guardHolds().filter { $0.direction == .push }.map(\.provider))
+        try store.commitStagedPlan(planned: projectors.map(\.provider), holding: held)
+        logHeld(held, direction: .push)
+        for provider in projectors.map(\.provider) {
+            if held[provider] == nil, heldBefore.contains(provider) {
+                logger.notice("mass change hold dropped: the source came back under the limits; its held plan is superseded by this one", metadata: [
+                    "provider": "\(provider)", "direction": "push",
+                ])
+            }
+        }
+        report.held = held
         // Who shares an e-mail may have changed with the source: held identities are checked again.
         try store.replaceSharedEmails(report.summary.sharedEmails)
         try store.recheckIdentityHolds()
@@ -280,8 +304,10 @@ public final class SyncEngine: Sendable {
 
     /// A config change that alters what is sent (mapping, providers) must re-plan even if
     /// the source did not change.
-    var projectionKey: String {
-        let providers = projectors.map(\.provider.rawValue).joined(separator: ",")
+    var projectionKey: String { Self.projectionKey(config: config, providers: projectors.map(\.provider)) }
+
+    static func projectionKey(config: UserSyncConfiguration, providers: [ProviderID]) -> String {
+        let providers = providers.map(\.rawValue).joined(separator: ",")
         let mapping = config.fieldMapping.columnsByField.map { "\($0.field)=\($0.column)" }.joined(separator: ",")
         let content = (config.providers.commBox?.content ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         return "|" + String(DocumentDigest(of: Array("\(providers);\(mapping);\(content)".utf8)).description)

@@ -130,6 +130,40 @@ enum StateMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5: mass-change guard (held plans, held pulls)") { db in
+            try db.execute(sql: """
+                CREATE TABLE guard_hold (
+                    provider    TEXT NOT NULL,
+                    direction   TEXT NOT NULL,
+                    limit_name  TEXT NOT NULL,
+                    users       INTEGER NOT NULL,
+                    synced      INTEGER NOT NULL,
+                    limit_share REAL NOT NULL,
+                    fields      TEXT NOT NULL,
+                    held_at     REAL NOT NULL,
+                    approved_at REAL,
+                    PRIMARY KEY (provider, direction)
+                ) WITHOUT ROWID;
+                CREATE TABLE held_plan (
+                    seq         INTEGER PRIMARY KEY,
+                    provider    TEXT NOT NULL,
+                    external_id TEXT NOT NULL,
+                    kind        TEXT NOT NULL,
+                    document    TEXT NOT NULL,
+                    digest      INTEGER NOT NULL,
+                    record      TEXT NOT NULL,
+                    UNIQUE (provider, external_id)
+                );
+                CREATE TABLE held_pull (
+                    provider         TEXT NOT NULL,
+                    external_id      TEXT NOT NULL,
+                    provider_user_id TEXT NOT NULL,
+                    document         TEXT NOT NULL,
+                    updated_at       REAL,
+                    PRIMARY KEY (provider, external_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

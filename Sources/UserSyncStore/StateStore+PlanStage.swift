@@ -54,23 +54,57 @@ extension StateStore {
 
     /// Moves the stage into the outbox with `enqueue`'s rules (coalescing, dead letters made
     /// obsolete, retractions, held conflicts), all in one transaction; then empties the stage.
-    public func commitStagedPlan(now: Double = StateStore.now()) throws(StoreError) {
+    ///
+    /// - Parameters:
+    ///   - planned: the providers this plan was for (nil: every provider). Only their staged
+    ///     changes go anywhere, and a hold of a planned provider that is not held again is
+    ///     lifted: its held plan is dropped, this plan supersedes it.
+    ///   - holding: providers whose plan broke a mass-change limit: their staged changes
+    ///     replace their held plan instead of reaching the outbox.
+    public func commitStagedPlan(
+        now: Double = StateStore.now(), planned: [ProviderID]? = nil, holding: [ProviderID: MassChangeVerdict] = [:]
+    ) throws(StoreError) {
         try write { db in
             let kept = "external_id NOT IN (SELECT external_id FROM temp.plan_stage_retracted)"
+            let heldList = holding.keys.map { "'\(Self.sqlText($0.rawValue))'" }.joined(separator: ",")
+            var sent = heldList.isEmpty ? kept : "\(kept) AND provider NOT IN (\(heldList))"
+            if let planned {
+                sent += " AND provider IN (\(planned.map { "'\(Self.sqlText($0.rawValue))'" }.joined(separator: ",")))"
+            }
             try db.execute(sql: """
                 INSERT INTO outbox (provider, external_id, kind, document, digest, record, state, attempts, not_before, enqueued_at, updated_at)
                 SELECT provider, external_id, kind, document, digest, record, 'pending', 0, ?, ?, ?
-                FROM temp.plan_stage WHERE \(kept) ORDER BY seq
+                FROM temp.plan_stage WHERE \(sent) ORDER BY seq
                 \(Self.outboxUpsertConflict)
                 """, arguments: [now, now, now])
             try db.execute(sql: """
                 DELETE FROM dead_letter WHERE (provider, external_id) IN
-                    (SELECT provider, external_id FROM temp.plan_stage WHERE \(kept))
+                    (SELECT provider, external_id FROM temp.plan_stage WHERE \(sent))
                 """)
             try db.execute(sql: "DELETE FROM outbox WHERE external_id IN (SELECT external_id FROM temp.plan_stage_retracted)")
             try db.execute(sql: Self.holdConflictedSQL)
+            for (provider, verdict) in holding {
+                try db.execute(sql: "DELETE FROM held_plan WHERE provider = ?", arguments: [provider.rawValue])
+                try db.execute(sql: """
+                    INSERT INTO held_plan (provider, external_id, kind, document, digest, record)
+                    SELECT provider, external_id, kind, document, digest, record
+                    FROM temp.plan_stage WHERE \(kept) AND provider = ? ORDER BY seq
+                    """, arguments: [provider.rawValue])
+                try Self.saveHold(db, provider: provider, direction: .push, verdict: verdict, now: now)
+            }
+            // What came back under the limits: the held plan is superseded by this one.
+            var released = "direction = 'push'"
+            if !heldList.isEmpty { released += " AND provider NOT IN (\(heldList))" }
+            if let planned { released += " AND provider IN (\(planned.map { "'\(Self.sqlText($0.rawValue))'" }.joined(separator: ",")))" }
+            try db.execute(sql: "DELETE FROM held_plan WHERE provider IN (SELECT provider FROM guard_hold WHERE \(released))")
+            try db.execute(sql: "DELETE FROM guard_hold WHERE \(released)")
             try db.execute(sql: "DELETE FROM temp.plan_stage; DELETE FROM temp.plan_stage_retracted")
         }
+    }
+
+    /// A provider name inside an SQL string literal (names are ours: `performchat`, `commbox`).
+    private static func sqlText(_ text: String) -> String {
+        text.replacingOccurrences(of: "'", with: "''")
     }
 
     /// Forgets the stage: the outbox is exactly as it was before the plan began.

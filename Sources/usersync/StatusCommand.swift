@@ -30,6 +30,7 @@ struct StatusCommand: AsyncParsableCommand {
         let providers = ProviderRegistry.projectors(for: config).map(\.provider)
         let pauses = try store.providerPauses()
         let circuits = try store.circuits()
+        let holds = try store.guardHolds()
         var providerDocs: [String: JSONValue] = [:]
         var lines: [String] = []
         lines.append(pid.map { "service: running (pid \($0))" } ?? "service: not running")
@@ -79,6 +80,18 @@ struct StatusCommand: AsyncParsableCommand {
             } else {
                 doc["circuit"] = .object(["state": "closed"])
             }
+            let providerHolds = holds.filter { $0.provider == provider }
+            if !providerHolds.isEmpty {
+                doc["held"] = .string("held: mass change")
+                doc["mass_change"] = .array(providerHolds.map(\.json))
+            }
+            for hold in providerHolds {
+                let what = hold.direction == .push ? "\(hold.held) planned changes not sent" : "\(hold.held) pulled users not written back"
+                block.append("  HELD: MASS CHANGE since \(Self.time(hold.heldAt)) (\(hold.direction.rawValue): \(what)): "
+                    + "\(MassChangeVerdict.percent(hold.verdict.share)) of \(hold.verdict.syncedUsers) synced users \(hold.verdict.verb), "
+                    + "over sync.guard.\(hold.verdict.limit.rawValue) \(MassChangeLimits.percent(hold.verdict.limitShare)); \(hold.verdict.fieldsText)"
+                    + (hold.approvedAt != nil ? "; approved, taken at the next cycle" : "; release with `usersync approve --provider \(provider)`"))
+            }
             providerDocs[provider.rawValue] = .object(doc)
             lines.append(block.joined(separator: "\n"))
         }
@@ -100,6 +113,7 @@ struct StatusCommand: AsyncParsableCommand {
                 "running": .bool(pid != nil), "pid": pid.map { JSONValue(Int($0)) } ?? .null,
                 "state": .string(config.state.path), "providers": .object(providerDocs),
                 "open_conflicts": JSONValue(conflicts),
+                "held_mass_change": .array(holds.map(\.json)),
                 "recent_cycles": .array(runs.map { run in
                     .object(["started_at": .string(Self.time(run.startedAt)), "finished_at": .string(Self.time(run.finishedAt)), "summary": run.summary])
                 }),

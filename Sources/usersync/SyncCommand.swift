@@ -15,7 +15,7 @@ struct SyncCommand: AsyncParsableCommand {
             Exit status: 0 everything planned was delivered (or waits for the user to be created at the provider); \
             65 some changes were refused and dead-lettered; 69 a provider refused the credentials and is paused \
             (a saved pause is honoured: no request is sent to it until its probe time, or with --probe-auth once); \
-            79 users are held for an operator (a conflict under conflict_policy manual, or a user held for identity); \
+            79 held for an operator (a conflict under conflict_policy manual, a user held for identity, or a mass change held by sync.guard until `usersync approve`); \
             75 some changes wait for a retry; 78 the config is invalid; 1 any other error.
             """)
 

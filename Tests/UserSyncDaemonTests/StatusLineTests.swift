@@ -3,6 +3,7 @@ import Testing
 import UserSyncCore
 @testable import UserSyncDaemon
 @testable import UserSyncEngine
+import UserSyncStore
 
 @Suite("STATUS= line")
 struct StatusLineTests {
@@ -31,6 +32,16 @@ struct StatusLineTests {
     @Test func documentedShapeWithProvidersInConfigOrder() {
         let line = StatusLine.make(report(pushed: [.performchat: 2, .commbox: 1], rejected: 1), providers: [.performchat, .commbox], pauses: [:], at: date)
         #expect(line == "last cycle \(clock): 3 pushed, 0 failed, 1 rejected; queue 0; performchat ok; commbox ok")
+    }
+
+    @Test func aMassChangeHeldByTheGuardIsNamedAtItsProvider() {
+        var r = report()
+        let verdict = MassChangeVerdict(
+            limit: .maxCleared, limitShare: 0.02, users: 800, syncedUsers: 1000, fields: [.init(field: "email", users: 800)], verb: "cleared")
+        r.guardHolds = [GuardHold(provider: .commbox, direction: .push, verdict: verdict, held: 800, heldAt: 0)]
+        #expect(StatusLine.make(r, providers: [.performchat, .commbox], pauses: [:], at: date)
+            == "last cycle \(clock): 0 pushed, 0 failed, 0 rejected; queue 0; performchat ok; commbox ok, held: mass change (usersync approve)")
+        #expect(r.exitCode == SyncExitStatus.heldForOperator)
     }
 
     @Test func aPausedProviderShowsTheStatus() {

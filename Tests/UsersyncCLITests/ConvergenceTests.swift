@@ -16,7 +16,7 @@ struct ConvergenceTests {
             try s.sandbox.seedExisting(users)
             try s.workspace.writeUsers(users)
             // Push only: this test accounts for every request as a push (the pull has its own tests).
-            try s.workspace.writeConfig(sandbox: s.sandbox, sync: "interval: 1s\n  direction: push", retry: "base_delay: 50ms\n  max_delay: 500ms")
+            try s.workspace.writeConfig(sandbox: s.sandbox, sync: "interval: 1s\n  direction: push\n  \(Workspace.guardRaised)", retry: "base_delay: 50ms\n  max_delay: 500ms")
 
             // A first, clean sync learns every id. (Under faults, CommBox's one-by-one lookups
             // stop at the first failure, so a first sync of 300 users would need about a hundred

@@ -17,7 +17,7 @@ struct CrashSafetyTests {
             var users = TestUser.many(userCount)
             try s.sandbox.seedExisting(users)
             try s.workspace.writeUsers(users)
-            try s.workspace.writeConfig(sandbox: s.sandbox, retry: "base_delay: 50ms\n  max_delay: 500ms")
+            try s.workspace.writeConfig(sandbox: s.sandbox, sync: "interval: 1s\n  \(Workspace.guardRaised)", retry: "base_delay: 50ms\n  max_delay: 500ms")
             // A first full sync learns every id (CommBox looks users up one by one), so that
             // the kills below land among pushes rather than lookups.
             try await s.syncUntilDelivered(maxRuns: 5)

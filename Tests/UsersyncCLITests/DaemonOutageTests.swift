@@ -20,6 +20,8 @@ struct DaemonOutageTests {
         config.performChat = false
         config.retry = retry
         config.interval = "1s"
+        // Every user changes in one cycle on purpose.
+        config.massChangeGuard = Workspace.guardRaised
         try h.writeConfig(config)
         let daemon = try h.startDaemon()
         try #require(await eventually(timeout: 30) { h.sandbox.commBoxHolds(users) }, "\(daemon.stderr.suffix(2000))")

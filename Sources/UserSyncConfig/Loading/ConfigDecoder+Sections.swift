@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// The top level and the small sections: state, sync, retry, log, metrics.
@@ -38,8 +39,10 @@ extension ConfigDecoder {
     }
 
     static let syncKeys = [
-        "interval", "direction", "conflict_policy", "deletions", "pull_interval", "shutdown_timeout",
+        "interval", "direction", "conflict_policy", "deletions", "pull_interval", "shutdown_timeout", "guard",
     ]
+
+    static let guardKeys = ["max_changed", "max_cleared", "min_users"]
 
     func decodeSync(_ section: ConfigSection?) -> Config.SyncSettings {
         var sync = Config.SyncSettings()
@@ -50,7 +53,29 @@ extension ConfigDecoder {
         sync.deletions = choice(section, "deletions", as: Config.DeletionPolicy.self) ?? sync.deletions
         sync.pullInterval = duration(section, "pull_interval") ?? sync.pullInterval
         sync.shutdownTimeout = duration(section, "shutdown_timeout", allowZero: true) ?? sync.shutdownTimeout
+        if let limits = self.section(in: section, "guard", known: Self.guardKeys) {
+            sync.massChange.maxChanged = share(limits, "max_changed") ?? sync.massChange.maxChanged
+            sync.massChange.maxCleared = share(limits, "max_cleared") ?? sync.massChange.maxCleared
+            sync.massChange.minUsers = integer(limits, "min_users", in: 0...Int.max, expected: "a non-negative whole number of users")
+                ?? sync.massChange.minUsers
+        }
         return sync
+    }
+
+    /// A share written as a percentage (`10%`, `2.5%`), from 0% to 100%; as a fraction.
+    func share(_ section: ConfigSection, _ name: String) -> Double? {
+        guard let node = section.value(name) else { return nil }
+        if case let .scalar(scalar) = node {
+            var text = scalar.string.trimmingCharacters(in: .whitespaces)
+            if text.hasSuffix("%") {
+                text.removeLast()
+                if let percent = Double(text.trimmingCharacters(in: .whitespaces)), percent.isFinite, (0...100).contains(percent) {
+                    return percent / 100
+                }
+            }
+        }
+        report(section, name, "expected a percentage from 0% to 100% such as 10% or 2.5%, got \(node.valueDescription)")
+        return nil
     }
 
     static let retryKeys = ["base_delay", "max_delay", "max_attempts", "max_age", "open_after"]

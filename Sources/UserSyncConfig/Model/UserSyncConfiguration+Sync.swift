@@ -1,3 +1,5 @@
+import UserSyncCore
+
 extension UserSyncConfiguration {
     /// `sync`: cycle timing, direction and policies.
     public struct SyncSettings: Sendable, Equatable {
@@ -13,6 +15,9 @@ extension UserSyncConfiguration {
         public var pullInterval: Duration
         /// `sync.shutdown_timeout`: how long SIGTERM waits for in-flight requests (default 10s).
         public var shutdownTimeout: Duration
+        /// `sync.guard`: the mass-change guard's limits (`max_changed` 10%, `max_cleared` 2%,
+        /// `min_users` 50): a cycle over one, for a provider, is held for an operator.
+        public var massChange: MassChangeLimits
 
         public init(
             interval: Duration = .seconds(30),
@@ -20,7 +25,8 @@ extension UserSyncConfiguration {
             conflictPolicy: ConflictPolicy = .local,
             deletions: DeletionPolicy = .ignore,
             pullInterval: Duration = .seconds(300),
-            shutdownTimeout: Duration = .seconds(10)
+            shutdownTimeout: Duration = .seconds(10),
+            massChange: MassChangeLimits = MassChangeLimits()
         ) {
             self.interval = interval
             self.direction = direction
@@ -28,6 +34,7 @@ extension UserSyncConfiguration {
             self.deletions = deletions
             self.pullInterval = pullInterval
             self.shutdownTimeout = shutdownTimeout
+            self.massChange = massChange
         }
     }
 

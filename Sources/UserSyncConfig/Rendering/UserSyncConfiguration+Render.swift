@@ -1,3 +1,4 @@
+import UserSyncCore
 import Foundation
 
 extension UserSyncConfiguration {
@@ -55,6 +56,11 @@ extension UserSyncConfiguration {
         out.field("deletions", sync.deletions.rawValue)
         out.field("pull_interval", DurationSyntax.format(sync.pullInterval))
         out.field("shutdown_timeout", DurationSyntax.format(sync.shutdownTimeout))
+        out.open("guard")
+        out.field("max_changed", MassChangeLimits.percent(sync.massChange.maxChanged))
+        out.field("max_cleared", MassChangeLimits.percent(sync.massChange.maxCleared))
+        out.field("min_users", "\(sync.massChange.minUsers)")
+        out.close()
         out.close()
         out.open("retry")
         out.field("base_delay", DurationSyntax.format(retry.baseDelay))

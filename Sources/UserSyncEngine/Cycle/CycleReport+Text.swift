@@ -28,6 +28,16 @@ extension CycleReport {
             }
             lines.append(line)
         }
+        for (provider, verdict) in plan.held.sorted(by: { $0.key < $1.key }) where dryRun {
+            lines.append("Would be held by sync.guard at \(provider): \(MassChangeVerdict.percent(verdict.share)) of synced users \(verdict.verb), "
+                + "over sync.guard.\(verdict.limit.rawValue) \(MassChangeLimits.percent(verdict.limitShare)); \(verdict.fieldsText).")
+        }
+        for hold in guardHolds {
+            let what = hold.direction == .push ? "\(hold.held) changes not sent" : "\(hold.held) pulled users not written back"
+            lines.append("HELD: mass change at \(hold.provider) (\(what)): \(MassChangeVerdict.percent(hold.verdict.share)) of synced users "
+                + "\(hold.verdict.verb), over sync.guard.\(hold.verdict.limit.rawValue) \(MassChangeLimits.percent(hold.verdict.limitShare)); "
+                + "\(hold.verdict.fieldsText). Check the source, then `usersync approve --provider \(hold.provider)`, or fix the source.")
+        }
         let refusedSamples = plan.rejectionSamples.values.joined().filter { $0.provider != nil }
         if !refusedSamples.isEmpty {
             lines.append("Refused by one provider (synced to the others):")

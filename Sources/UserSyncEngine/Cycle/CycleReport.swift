@@ -1,5 +1,6 @@
 import Foundation
 import UserSyncCore
+import UserSyncStore
 
 /// Everything one cycle did: the plan, each provider's delivery, and what is left queued.
 public struct CycleReport: Sendable {
@@ -41,6 +42,8 @@ public struct CycleReport: Sendable {
     public var sourceSettlesAt: Double?
     /// Conflicts held for an operator (`conflict_policy: manual`) after this cycle, old and new.
     public var openConflicts = 0
+    /// Changes held by the mass-change guard after this cycle, old and new.
+    public var guardHolds: [GuardHold] = []
 
     public init(dryRun: Bool, plan: PlanReport, startedAt: Date) {
         self.dryRun = dryRun
@@ -53,7 +56,7 @@ public struct CycleReport: Sendable {
     public var queued: Int { queues.values.reduce(0) { $0 + $1.queued } }
     /// Users held for an operator: open conflicts, and users held for identity.
     public var heldForOperator: Bool {
-        openConflicts > 0 || queues.values.contains { $0.held + $0.heldForIdentity > 0 }
+        openConflicts > 0 || !guardHolds.isEmpty || queues.values.contains { $0.held + $0.heldForIdentity > 0 }
     }
 
     /// Exit status for `sync --once` (documented in the README). What needs a person comes
@@ -126,6 +129,9 @@ public struct CycleReport: Sendable {
             "remote_changes": JSONValue(remoteChanges),
             "conflicts": JSONValue(conflicts),
             "open_conflicts": JSONValue(openConflicts),
+            "held_mass_change": .array(guardHolds.map(\.json)),
+            // Providers whose plan the guard held this cycle (a dry run: would hold).
+            "guard_held_plan": .array(plan.held.keys.sorted().map { .string($0.rawValue) }),
             "failed": JSONValue(failed),
             "plan_seconds": .number(String(format: "%.3f", plan.durationSeconds)),
             "duration_seconds": .number(String(format: "%.3f", durationSeconds)),
@@ -143,10 +149,30 @@ public enum SyncExitStatus {
     public static let providerUnavailable: Int32 = 69
     /// Some changes wait for a retry (429, 5xx, network): a later cycle delivers them.
     public static let retryPending: Int32 = 75
-    /// Users are held for an operator: a conflict under `conflict_policy: manual` waits for
-    /// `usersync conflicts resolve`, or a user is held for identity. Time alone does not
+    /// Held for an operator: a conflict under `conflict_policy: manual` waits for
+    /// `usersync conflicts resolve`, a user is held for identity, or a mass change is held
+    /// by `sync.guard` until `usersync approve`. Time alone does not
     /// fix it. (Outside sysexits' 64–78 on purpose: none of its meanings fits.)
     public static let heldForOperator: Int32 = 79
+    /// `apply`: the plan file is stale (the source or the state changed since it was made);
+    /// EX_DATAERR: the input no longer matches what it describes.
+    public static let stalePlan: Int32 = 65
     /// The config file is invalid.
     public static let config: Int32 = 78
+}
+
+extension GuardHold {
+    /// How `status --json` and the cycle summary show a hold.
+    public var json: JSONValue {
+        .object([
+            "provider": .string(provider.rawValue), "direction": .string(direction.rawValue),
+            "state": .string("held: mass change"),
+            "limit": .string("sync.guard.\(verdict.limit.rawValue)"), "limit_share": .string(MassChangeLimits.percent(verdict.limitShare)),
+            "share": .string(MassChangeVerdict.percent(verdict.share)), "users": JSONValue(verdict.users),
+            "synced_users": JSONValue(verdict.syncedUsers), "held": JSONValue(held),
+            "fields": .object(Dictionary(verdict.fields.map { ($0.field, JSONValue($0.users)) }, uniquingKeysWith: { a, _ in a })),
+            "summary": .string(verdict.fieldsText),
+            "approved": .bool(approvedAt != nil),
+        ])
+    }
 }

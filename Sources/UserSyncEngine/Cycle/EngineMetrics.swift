@@ -16,6 +16,7 @@ enum EngineMetrics {
             Gauge(label: "usersync_queue_depth", dimensions: [("provider", provider.rawValue)]).record(state.queued)
             Gauge(label: "usersync_parked_users", dimensions: [("provider", provider.rawValue)]).record(state.parked)
             Gauge(label: "usersync_dead_letters", dimensions: [("provider", provider.rawValue)]).record(state.deadLetters)
+            guardHeld(provider: provider, held: report.guardHolds.contains { $0.provider == provider })
         }
         for (provider, dispatch) in report.dispatch {
             Gauge(label: "usersync_provider_paused", dimensions: [("provider", provider.rawValue)]).record(dispatch.pausedReason == nil ? 0 : 1)
@@ -28,6 +29,11 @@ enum EngineMetrics {
     }
 
     /// 1 while the provider's circuit is open (it is failing and only probed).
+    /// 1 while a provider has a change held by the mass-change guard.
+    static func guardHeld(provider: ProviderID, held: Bool) {
+        Gauge(label: "usersync_guard_held", dimensions: [("provider", provider.rawValue)]).record(held ? 1 : 0)
+    }
+
     static func circuit(provider: ProviderID, open: Bool) {
         Gauge(label: "usersync_circuit_open", dimensions: [("provider", provider.rawValue)]).record(open ? 1 : 0)
     }

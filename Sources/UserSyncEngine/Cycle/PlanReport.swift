@@ -18,6 +18,14 @@ public struct PlanReport: Sendable {
     public var leftSource: [ProviderID: [String]] = [:]
     /// Per provider: users it holds whose source row was rejected this plan.
     public var rejectedKnown: [ProviderID: [String]] = [:]
+    /// Per provider: what this plan changes, for the mass-change guard.
+    public var massChange: [ProviderID: MassChangeTally] = [:]
+    /// Per provider: why the guard held this plan (nothing of it reached the outbox).
+    public var held: [ProviderID: MassChangeVerdict] = [:]
+    /// The snapshot the plan was computed against, as a hash (`usersync plan`'s state version).
+    public var stateVersion = ""
+    /// A hash of every planned change (provider, user, kind, document digest), in plan order.
+    public var planDigest = ""
 
     /// Users known at a provider that are not in sync for a reason the outbox does not hold.
     public var outOfSync: [(provider: ProviderID, externalID: String, reason: OutOfSyncReason)] {

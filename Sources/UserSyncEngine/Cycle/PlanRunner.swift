@@ -21,16 +21,28 @@ struct PlanRunner {
     func run(snapshot: StateStore?, sink: ([PlannedChange], Set<String>) throws -> Void) throws -> PlanReport {
         let started = Date()
         var planner = Planner(projectors: projectors, mapping: mapping, deletions: deletions)
+        // What the plan is computed against, as one number (`usersync plan`'s state version):
+        // a hash over the snapshot as it streams by, no extra read.
+        var stateHash = PlanHash()
         if let snapshot {
             try snapshot.forEachSnapshotDigest(providers: planner.providers) { slot, id, digest in
                 planner.remember(providerAt: slot, externalID: id, digest: digest)
+                stateHash.add(slot, id, digest.rawValue)
             }
         }
         var report = PlanReport()
         var batch: [PlannedChange] = []
         var retracted: Set<String> = []
-        var updates: [PlannedChange] = []
+        var tallies: [ProviderID: MassChangeTally] = [:]
+        var planHash = PlanHash()
         var logged = 0
+        // Each batch is counted for the mass-change guard as it goes out: the previous documents
+        // of its updates in one read per provider (what the summary's field counts need anyway).
+        func send(_ changes: [PlannedChange], _ retracted: Set<String>) throws {
+            count(changes, snapshot: snapshot, into: &tallies)
+            for change in changes { planHash.add(change) }
+            try sink(changes, retracted)
+        }
         var sinkError: (any Error)?
         func handle(_ event: PlanEvent) {
             switch event {
@@ -42,9 +54,8 @@ struct PlanRunner {
                     return
                 }
                 batch.append(change)
-                if change.kind == .update && updates.count < 10_000 { updates.append(change) }
                 if batch.count >= Self.batchSize && sinkError == nil {
-                    do { try sink(batch, []) } catch { sinkError = error }
+                    do { try send(batch, []) } catch { sinkError = error }
                     batch.removeAll(keepingCapacity: true)
                 }
             case .retract(let id):
@@ -70,27 +81,63 @@ struct PlanRunner {
         planner.forEachAbsent { provider, id in report.leftSource[provider, default: []].append(id) }
         planner.forEachRejected { provider, id in report.rejectedKnown[provider, default: []].append(id) }
         if let sinkError { throw sinkError }
-        try sink(batch.filter { !retracted.contains($0.externalID) }, retracted)
-        report.changedFields = fieldCounts(updates.filter { !retracted.contains($0.externalID) }, snapshot: snapshot)
+        try send(batch.filter { !retracted.contains($0.externalID) }, retracted)
+        report.massChange = tallies
+        report.changedFields = tallies.mapValues(\.changedByField).filter { !$0.value.isEmpty }
+        report.stateVersion = stateHash.text
+        report.planDigest = planHash.text
         report.durationSeconds = Date().timeIntervalSince(started)
         return report
     }
 
-    private func fieldCounts(_ updates: [PlannedChange], snapshot: StateStore?) -> [ProviderID: [String: Int]] {
-        // The previous documents in one batch per provider (a query each cost a transaction
-        // and a statement per update: a third of a second for 10,000 updates).
-        var previous: [ProviderID: [String: JSONValue]] = [:]
-        if let snapshot {
-            for (provider, changes) in Dictionary(grouping: updates, by: \.provider) {
-                previous[provider] = (try? snapshot.remoteDocuments(provider: provider, externalIDs: changes.map(\.externalID))) ?? [:]
+    /// Adds a batch to the per-provider tallies (creates by count, updates field by field
+    /// against the previous documents, which the summary's changed fields come from too):
+    /// one read per provider per batch, none without updates.
+    private func count(_ changes: [PlannedChange], snapshot: StateStore?, into tallies: inout [ProviderID: MassChangeTally]) {
+        var updates: [ProviderID: [PlannedChange]] = [:]
+        for change in changes {
+            switch change.kind {
+            case .create: tallies[change.provider, default: MassChangeTally()].countCreated()
+            case .update: updates[change.provider, default: []].append(change)
+            case .remove: break
             }
         }
-        var counts: [ProviderID: [String: Int]] = [:]
-        for change in updates {
-            for field in DocumentDiff.changedFields(from: previous[change.provider]?[change.externalID], to: change.document) {
-                counts[change.provider, default: [:]][field, default: 0] += 1
+        for (provider, changes) in updates {
+            let previous = snapshot.flatMap { try? $0.remoteDocuments(provider: provider, externalIDs: changes.map(\.externalID)) } ?? [:]
+            for change in changes {
+                // Measured by what the source asks for, not by what each API can do: an export
+                // that lost its e-mail column is held even where the provider would keep them.
+                tallies[provider, default: MassChangeTally()].count(from: previous[change.externalID], to: change.document)
             }
         }
-        return counts
+    }
+}
+
+/// A running 64-bit FNV-1a hash, shown as 16 hex digits: the state version a plan was
+/// computed against, and the digest of the plan itself.
+struct PlanHash {
+    private var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ bytes: some Sequence<UInt8>) {
+        for byte in bytes { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        value = (value ^ 0xff) &* 0x100_0000_01b3
+    }
+
+    mutating func add(_ slot: Int, _ id: String, _ digest: UInt64) {
+        add(String(slot).utf8)
+        add(id.utf8)
+        add(String(digest).utf8)
+    }
+
+    mutating func add(_ change: PlannedChange) {
+        add(change.provider.rawValue.utf8)
+        add(change.externalID.utf8)
+        add(change.kind.rawValue.utf8)
+        add(String(change.digest?.rawValue ?? 0).utf8)
+    }
+
+    var text: String {
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -15,8 +15,10 @@ struct PullRunner {
     let config: UserSyncConfiguration
     let logger: Logger
 
-    func pullDue(now: Double = StateStore.now()) async throws -> [RemoteCandidate] {
+    /// - Returns: the users whose document changed at a provider, and the providers pulled.
+    func pullDue(now: Double = StateStore.now()) async throws -> (candidates: [RemoteCandidate], pulled: Set<ProviderID>) {
         var candidates: [RemoteCandidate] = []
+        var pulled: Set<ProviderID> = []
         let interval = Dispatcher.seconds(config.sync.pullInterval)
         for runtime in runtimes {
             let provider = runtime.provider
@@ -45,11 +47,14 @@ struct PullRunner {
             // starts again from the first); nothing covered: the same users are offered again.
             let cursor = result.covered > 0 ? offered[result.covered - 1].externalID : previousCursor
             try store.setMeta(cursorKey, cursor)
-            if result.failure == nil { try store.setMeta("pulled_at.\(provider)", "\(now)") }
+            if result.failure == nil {
+                try store.setMeta("pulled_at.\(provider)", "\(now)")
+                pulled.insert(provider)
+            }
             candidates += try changed(result.users, provider: provider, offered: offered, mapping: mapping)
             logger.info("pulled", metadata: ["provider": "\(provider)", "users_read": "\(result.users.count)", "remote_changes": "\(candidates.filter { $0.provider == provider }.count)"])
         }
-        return candidates
+        return (candidates, pulled)
     }
 
     private func changed(_ users: [RemoteUser], provider: ProviderID, offered: [(externalID: String, providerUserID: String)], mapping: any RemoteFieldMapping) throws -> [RemoteCandidate] {

@@ -100,6 +100,9 @@ struct DaemonConfig {
     var content = "{ plan: Plan }"
     /// `source.settle_time`: 0s unless a test is about settling.
     var settleTime = "0s"
+    /// `sync.guard` (nil: the defaults); `Workspace.guardRaised` for a test that changes every
+    /// user in one cycle on purpose.
+    var massChangeGuard: String?
     /// Appended verbatim (for a deliberately broken config).
     var extra = ""
 
@@ -115,6 +118,9 @@ struct DaemonConfig {
             "  interval: \(interval)",
             "  shutdown_timeout: \(shutdownTimeout)",
             "  direction: push",
+        ]
+        if let massChangeGuard { lines.append("  \(massChangeGuard)") }
+        lines += [
             "retry:",
             "  \(retry)",
             "log:",

@@ -74,6 +74,9 @@ struct Workspace {
         try yaml.write(to: configURL, atomically: true, encoding: .utf8)
     }
 
+    /// `sync.guard` limits that let a test change every user in one cycle on purpose.
+    static let guardRaised = "guard: { max_changed: 100%, max_cleared: 100% }"
+
     /// The secrets the sandbox accepts by default.
     static let environment = ["TEST_PERFORMCHAT_SECRET": "demo-key-secret", "TEST_COMMBOX_TOKEN": "demo-commbox-token"]
 
