@@ -13,26 +13,29 @@ struct RetryTests {
         try await withEngineFixture { f in
             try f.seedPerformChat(Self.users)
             try f.writeSource(Self.users)
-            f.sandbox.setFaults(SandboxFaults(script: [429], retryAfter: "3"), for: .performChat)
+            f.sandbox.setFaults(SandboxFaults(script: [429], retryAfter: "5"), for: .performChat)
             let engine = try f.engine(EngineOptions(commBox: false))
             let started = Date().timeIntervalSince1970
             let first = try await engine.runCycle()
 
             #expect(first.dispatch[.performchat]?.retrying == 5)
             let held = try #require(first.dispatch[.performchat]?.heldUntil)
-            #expect(held >= started + 2.9)
+            #expect(held >= started + 4.9)
             let items = try engine.store.outboxItems(provider: .performchat)
             #expect(items.count == 5)
             for item in items {
                 #expect(item.lastStatus == 429)
-                #expect(item.notBefore >= started + 2.9)
+                #expect(item.notBefore >= started + 4.9)
             }
             #expect(f.counts.performChat.total == 1)
 
-            // Before the time is up, nothing is sent.
+            // Before the time is up, nothing is sent (checked only when this cycle did end before
+            // it: a loaded machine may take seconds to get here).
             let early = try await engine.runCycle()
-            #expect(early.pushed == 0)
-            #expect(f.counts.performChat.total == 1)
+            if Date().timeIntervalSince1970 < held {
+                #expect(early.pushed == 0)
+                #expect(f.counts.performChat.total == 1)
+            }
 
             try await Task.sleep(for: .milliseconds(Int((held - Date().timeIntervalSince1970) * 1000) + 100))
             let late = try await engine.runCycle()
