@@ -82,7 +82,17 @@ public final class SyncEngine: Sendable {
             // Without a plan (pull only), nothing else notices the source catching up.
             if !config.sync.direction.pushes { try dropCaughtUpAccepted() }
         }
-        let plan = config.sync.direction.pushes ? try planIntoOutbox(force: forcePlan) : PlanReport(skippedUnchanged: true)
+        var plan = PlanReport(skippedUnchanged: true)
+        var planFailure: SourceError?
+        if config.sync.direction.pushes {
+            do {
+                plan = try planIntoOutbox(force: forcePlan)
+            } catch let error as SourceError {
+                // The source went away mid-read (a database restarting): what is already
+                // queued is still delivered, then the cycle reports the failure.
+                planFailure = error
+            }
+        }
         var report = CycleReport(dryRun: false, plan: plan, startedAt: started)
         report.remoteChanges = reconciled.accepted
         report.conflicts = reconciled.conflicts
@@ -96,6 +106,7 @@ public final class SyncEngine: Sendable {
             report.queues[provider] = CycleReport.ProviderState(queued: stats.queued, parked: stats.parked, deadLetters: stats.deadLetters)
         }
         report.durationSeconds = Date().timeIntervalSince(started)
+        if let planFailure { throw planFailure }
         try store.recordRun(
             startedAt: started.timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970, mode: "sync", summary: report.json)
         return report
@@ -138,6 +149,7 @@ public final class SyncEngine: Sendable {
             meta["changes"] = "\(s.changes)"
             meta["rejected"] = "\(s.rejected)"
             meta["plan_ms"] = "\(Int(report.plan.durationSeconds * 1000))"
+            if report.plan.incremental { meta["read"] = "incremental" }
         }
         if report.remoteChanges > 0 || report.conflicts > 0 {
             meta["remote_changes"] = "\(report.remoteChanges)"
@@ -150,6 +162,9 @@ public final class SyncEngine: Sendable {
     }
 
     func planIntoOutbox(force: Bool) throws -> PlanReport {
+        if let tracked = source as? any ChangeTrackingSource, let tracking = tracked.changeTracking {
+            return try planChanges(tracked, tracking, force: force)
+        }
         let overlay = try overlaySource()
         // Accepted remote changes alter what the source means without altering its bytes.
         let key = try source.fingerprint().storageText + projectionKey + "|accepted=\(overlay.revision)"

@@ -244,6 +244,7 @@ struct BidirectionalConflictTests {
             switch kind {
             case .sqlite: try f.updateDatabase("UPDATE users SET metadata = json_set(metadata, '$.plan', 'pro') WHERE id = 'u1'")
             case .jsonl: try f.writeJSONL([ada, BiUser.bob])
+            case .postgres: Issue.record("not a postgres test")
             }
             try f.editAtPerformChat("u1", metadata: ["country": "FR"])
 
@@ -258,6 +259,8 @@ struct BidirectionalConflictTests {
             switch kind {
             case .sqlite:
                 #expect(try f.databaseRows()["u1"]?.metadataObject == merged.metadata)
+            case .postgres:
+                Issue.record("not a postgres test")
             case .jsonl:
                 let lines = try f.inboundLines()
                 #expect(lines.count == 1)

@@ -37,8 +37,12 @@ struct BiUser: Sendable, Equatable {
 
 /// What a test wants of the generated config.
 struct BiOptions: Sendable {
-    enum SourceKind: Sendable { case jsonl, sqlite }
+    enum SourceKind: Sendable { case jsonl, sqlite, postgres }
     var source = SourceKind.jsonl
+    /// `.postgres`: the database's URL, and extra `source` lines (change_column…).
+    var postgresURL = ""
+    var postgresLines: [String] = []
+    var deletions = "ignore"
     var direction = "both"
     var conflictPolicy = "local"
     var pullInterval = "1ms"
@@ -138,6 +142,8 @@ final class BiFixture: Sendable {
             lines += ["  kind: jsonl", "  path: \(jsonlPath)", "  inbound_path: \(inboundPath)"]
         case .sqlite:
             lines += ["  kind: sqlite", "  path: \(databasePath)", "  table: users"]
+        case .postgres:
+            lines += ["  kind: postgres", "  url: \(options.postgresURL)", "  table: users"] + options.postgresLines.map { "  " + $0 }
         }
         lines += [
             "  fields:",
@@ -149,6 +155,7 @@ final class BiFixture: Sendable {
             "  interval: 1s",
             "  direction: \(options.direction)",
             "  conflict_policy: \(options.conflictPolicy)",
+            "  deletions: \(options.deletions)",
             "  pull_interval: \(options.pullInterval)",
             "retry:",
             "  base_delay: 50ms",
@@ -195,6 +202,7 @@ final class BiFixture: Sendable {
         switch options.source {
         case .jsonl: try writeJSONL(users)
         case .sqlite: try createDatabase(users)
+        case .postgres: break  // the test made its table
         }
         try sandbox.seedPerformChatUsers(users.map {
             SandboxPerformChatSeed(externalID: $0.id, name: "Stale \($0.id)", email: $0.email, metadata: ["stale": true])

@@ -74,6 +74,7 @@ public struct CycleReport: Sendable {
         return .object([
             "dry_run": .bool(dryRun),
             "source_unchanged": .bool(plan.skippedUnchanged),
+            "incremental": .bool(plan.incremental),
             "rows": JSONValue(plan.summary.rowsRead),
             "unchanged": JSONValue(plan.summary.unchanged),
             "rejected": JSONValue(plan.summary.rejected),

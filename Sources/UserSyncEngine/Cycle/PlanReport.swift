@@ -10,6 +10,9 @@ public struct PlanReport: Sendable {
     public var durationSeconds: Double
     /// True when the source was unchanged since the last plan and was not read at all.
     public var skippedUnchanged: Bool
+    /// True when only the rows changed since the last watermark were read (a source with a
+    /// change column): users not read are not "gone".
+    public var incremental = false
 
     public init(summary: PlanSummary = PlanSummary(), rejectionSamples: [String: [Rejection]] = [:], changedFields: [ProviderID: [String: Int]] = [:], durationSeconds: Double = 0, skippedUnchanged: Bool = false) {
         self.summary = summary

@@ -1,4 +1,5 @@
 /// What the configuration says about the source: which kind, where, and the kind's options.
+/// (`table` and `query` serve the `sqlite` and `postgres` kinds.)
 public struct SourceOptions: Sendable, Hashable {
     /// A kind registered in `SourceRegistry`: `jsonl`, `json`, `csv`, `sqlite`.
     public var kind: String
@@ -10,16 +11,20 @@ public struct SourceOptions: Sendable, Hashable {
     public var query: String?
     /// `csv` only: the field delimiter, one ASCII byte other than `"`, CR and LF.
     public var csvDelimiter: UInt8
+    /// `postgres` only: the server, credentials and change detection. For a postgres
+    /// source, `path` is the URL without a password (what errors and logs show).
+    public var postgres: PostgresSourceOptions?
 
     public init(
         kind: String, path: String, table: String? = nil, query: String? = nil,
-        csvDelimiter: UInt8 = UInt8(ascii: ",")
+        csvDelimiter: UInt8 = UInt8(ascii: ","), postgres: PostgresSourceOptions? = nil
     ) {
         self.kind = kind
         self.path = path
         self.table = table
         self.query = query
         self.csvDelimiter = csvDelimiter
+        self.postgres = postgres
     }
 }
 

@@ -98,14 +98,20 @@ struct DaemonConfig {
     var content = "{ plan: Plan }"
     /// Appended verbatim (for a deliberately broken config).
     var extra = ""
+    /// Replaces the JSONL source: the lines under `source:` (a postgres source).
+    var sourceLines: [String]?
 
     func yaml(workspace: Workspace, sandbox: SandboxServer) -> String {
         var lines = [
             "state: { path: \(workspace.statePath) }",
             "source:",
+        ]
+        lines += sourceLines ?? [
             "  kind: jsonl",
             "  path: \(workspace.sourceURL.path)",
             "  fields: { external_id: id, name: name, email: email, metadata: metadata }",
+        ]
+        lines += [
             "sync:",
             "  interval: \(interval)",
             "  shutdown_timeout: \(shutdownTimeout)",
