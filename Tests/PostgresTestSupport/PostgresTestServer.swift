@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import PostgresNIO
 
@@ -54,12 +57,17 @@ public enum PostgresTestServer {
         guard let script = environment["USERSYNC_TEST_POSTGRES_CTL"], let dir = environment["USERSYNC_TEST_POSTGRES_DIR"] else {
             throw TestServerError("USERSYNC_TEST_POSTGRES_CTL / _DIR are not set: run the tests with scripts/test.sh")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, command, dir]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestServerError("pg-cluster.sh \(command) failed") }
+        // posix_spawn and waitpid rather than Foundation's Process, whose waitUntilExit was
+        // seen to hang here after the child had exited.
+        let arguments = ["/bin/bash", script, command, dir]
+        var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/bash", nil, nil, &cArguments, environ)
+        guard spawned == 0 else { throw TestServerError("cannot start pg-cluster.sh: error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else { throw TestServerError("pg-cluster.sh \(command) failed (status \(status))") }
     }
 }
 

@@ -26,7 +26,7 @@ public struct PostgresChangeListener: Sendable {
         while !Task.isCancelled {
             var reason = "the notification stream ended"
             do {
-                let connection = try await PostgresSession.connect(options)
+                let connection = try await PostgresSession.connect(options, dedicated: false)
                 do {
                     let notifications = try await connection.listen(channel)
                     event(.listening(channel: channel))

@@ -2,6 +2,32 @@ import NIOCore
 import PostgresNIO
 import UserSyncCore
 
+/// The row handler's state, used only on the connection's event loop while the caller
+/// waits for the query to finish.
+private final class RowState: @unchecked Sendable {
+    private let body: (SourceItem) throws -> Void
+    private var number = 0
+    private var scratch = JSONParser.Scratch()
+
+    init(_ body: @escaping (SourceItem) throws -> Void) {
+        self.body = body
+    }
+
+    func consume(_ row: PostgresRow) throws {
+        number += 1
+        let location = SourceLocation(.row, number)
+        var item: SourceItem = .unreadable(location, .unparseable("the server sent an empty row"))
+        for cell in row {
+            guard let buffer = cell.bytes else { break }
+            item = buffer.withUnsafeReadableBytes { raw in
+                JSONRowDecoder.item(raw.bindMemory(to: UInt8.self), at: location, reusing: &scratch)
+            }
+            break
+        }
+        do { try body(item) } catch { throw PostgresCallerError(wrapped: error) }
+    }
+}
+
 /// One read of a `PostgresSource`, on its own connection: probe the columns, take the
 /// watermark, stream the rows. Runs on `BlockingBridge`'s thread.
 struct PostgresReader: Sendable {
@@ -41,22 +67,13 @@ struct PostgresReader: Sendable {
                 }
             }
             let sql = "SELECT row_to_json(t)::text FROM (\(source.innerSQL)) AS t\(filter)"
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: PostgresSession.quietLogger)
-            var number = 0
-            var scratch = JSONParser.Scratch()
-            for try await row in rows {
-                number += 1
-                let location = SourceLocation(.row, number)
-                var item: SourceItem = .unreadable(location, .unparseable("the server sent no row"))
-                for cell in row {
-                    guard let buffer = cell.bytes else { break }
-                    item = buffer.withUnsafeReadableBytes { raw in
-                        JSONRowDecoder.item(raw.bindMemory(to: UInt8.self), at: location, reusing: &scratch)
-                    }
-                    break
-                }
-                do { try body(item) } catch { throw PostgresCallerError(wrapped: error) }
-            }
+            // Rows are handed to `body` on the connection's event loop, as they are decoded:
+            // the loop reads no more from the socket until `body` returns (backpressure), and
+            // demand is renewed within the same tick. (PostgresNIO's async row sequence renews
+            // it later, from the consumer's thread, and its state machine traps when the
+            // server closes the connection in that window: a restart must be an error, not a crash.)
+            let state = RowState(body)
+            try await connection.query(sql, onRow: { row in try state.consume(row) }).get()
             return newWatermark
         }
     }

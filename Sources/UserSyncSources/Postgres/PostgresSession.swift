@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 import Synchronization
@@ -37,9 +38,17 @@ enum PostgresSession {
 
     private static let ids = Mutex<Int>(0)
 
-    static func connect(_ options: PostgresSourceOptions) async throws -> PostgresConnection {
+    /// The event loop of reads and write-backs: the caller's row handler runs on it (the
+    /// planner, the state database), so it is a thread of its own, not one that HTTP
+    /// requests or the listener share.
+    static let sourceLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    /// - Parameter dedicated: on `sourceLoops` (reads, write-backs); else on the shared
+    ///   loops (the listener, which must not wait behind a long read).
+    static func connect(_ options: PostgresSourceOptions, dedicated: Bool = true) async throws -> PostgresConnection {
         let configuration = try configuration(options)
         return try await PostgresConnection.connect(
+            on: dedicated ? sourceLoops.next() : PostgresConnection.defaultEventLoopGroup.next(),
             configuration: configuration, id: ids.withLock { $0 += 1; return $0 }, logger: quietLogger)
     }
 
