@@ -45,7 +45,7 @@ struct PostgresCLITests {
         }
     }
 
-    @Test("a NOTIFY wakes the daemon: a change reaches the provider in under 2 s with sync.interval 1h", .timeLimit(.minutes(2)))
+    @Test("a NOTIFY wakes the daemon: a change reaches the provider in under 2 s with sync.interval 1h; a lost listener comes back", .timeLimit(.minutes(2)))
     func notifyWakeUp() async throws {
         try await withTestDatabase { db in
             try await DaemonHarness.with { h in
@@ -73,6 +73,22 @@ struct PostgresCLITests {
                 #expect(await eventually(timeout: 10, poll: 0.02) { h.sandbox.performChatHolds(expected) })
                 let elapsed = Date().timeIntervalSince(changed)
                 #expect(elapsed < 2, "took \(elapsed) s")
+
+                // When the listening connection is lost
+                try await db.execute("""
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE application_name = 'usersync' AND query ILIKE 'LISTEN%'
+                    """)
+                // Then the daemon says so, listens again, and wake-ups work again
+                #expect(await daemon.waitForStderr(timeout: 10) { $0.contains("source change notifications lost") })
+                #expect(await daemon.waitForStderr(timeout: 10) {
+                    $0.components(separatedBy: "listening for source changes").count - 1 >= 2
+                })
+                let again = Date()
+                try await db.execute("UPDATE users SET name = 'Again Name' WHERE id = 'u3'")
+                expected[2].name = "Again Name"
+                #expect(await eventually(timeout: 10, poll: 0.02) { h.sandbox.performChatHolds(expected) })
+                #expect(Date().timeIntervalSince(again) < 2)
             }
         }
     }
