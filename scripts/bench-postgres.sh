@@ -4,15 +4,18 @@
 #       `usersync sync --once --dry-run`, wall time and peak RSS, beside the same plan of the
 #       same users read from JSONL;
 #   (b) the cost of one cycle with change_column when 1 row and when 10,000 rows changed.
-# usage: scripts/bench-postgres.sh [N]
+# usage: scripts/bench-postgres.sh [N]   (BENCH_CONFIGURATION=debug measures a debug build instead)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000000}"
 bash scripts/setup.sh
+CONFIGURATION="${BENCH_CONFIGURATION:-release}"
 SCRATCH=(--scratch-path .build-release)
-swift build -c release "${SCRATCH[@]}" --product usersync >/dev/null
-swift build -c release "${SCRATCH[@]}" --product usersync-bench >/dev/null
-BIN="$(swift build -c release "${SCRATCH[@]}" --show-bin-path)"
+[ "$CONFIGURATION" = debug ] && SCRATCH=()
+swift build -c "$CONFIGURATION" "${SCRATCH[@]}" --product usersync >/dev/null
+swift build -c "$CONFIGURATION" "${SCRATCH[@]}" --product usersync-bench >/dev/null
+BIN="$(swift build -c "$CONFIGURATION" "${SCRATCH[@]}" --show-bin-path)"
+echo "build: $CONFIGURATION"
 DIR="$(pwd)/.build-bench"
 mkdir -p "$DIR"
 if [ ! -f "$DIR/v1-$N.jsonl" ]; then
@@ -99,7 +102,7 @@ print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, {os.uname().sysna
 print("(a) full-scan plan, real `usersync sync --once --dry-run`:")
 for label, config in [("jsonl", "pg-jsonl.yaml"), ("postgres", "pg-full.yaml")]:
     wall, rss, summary = dry_run(f"{d}/{config}")
-    print(f"    {label:9} wall {wall:6.2f} s   peak RSS {rss:5.0f} MB   rows/s {n / wall:10,.0f}   changes {summary['changes']}")
+    print(f"    {label:9} wall {wall:6.2f} s   peak RSS {rss:5.0f} MB   rows/s {n / wall:10,.0f}   changes {sum(summary['changes'].values()) if isinstance(summary['changes'], dict) else summary['changes']}")
 
 print("(b) one cycle with change_column (plan into the outbox, no push):")
 def cycle():
@@ -108,7 +111,7 @@ def cycle():
 first = cycle()
 print(f"    first (full, sets the watermark): {first['wall_ms']} ms, {first['rows']} rows")
 for changed in [1, 10000]:
-    psql(f"UPDATE users SET name = name || ' x' WHERE id IN (SELECT id FROM users ORDER BY id LIMIT {changed})")
+    psql(f"UPDATE users SET name = name || ' x', updated_at = clock_timestamp() WHERE id IN (SELECT id FROM users ORDER BY id LIMIT {changed})")
     r = cycle()
     print(f"    {changed:6} rows changed: plan {r['plan_ms']} ms, cycle {r['wall_ms']} ms (in-process), "
           f"rows read {r['rows']}, changes {r['changes']}, incremental {r['incremental']}")
