@@ -54,7 +54,7 @@ struct PostgresConfigTests {
         #expect(reread.source.postgres?.changeColumn == "updated_at")
     }
 
-    @Test("defaults: no password, sslmode unset, 60s statement timeout, 1h full scan")
+    @Test("defaults: no password, sslmode unset, 10m statement timeout, 1h full scan")
     func defaults() throws {
         let config = try Fixture.parse(Self.yaml("""
               kind: postgres
@@ -64,7 +64,7 @@ struct PostgresConfigTests {
         let postgres = try #require(config.source.postgres)
         #expect(postgres.password == nil)
         #expect(postgres.sslMode == nil)
-        #expect(postgres.statementTimeout == .seconds(60))
+        #expect(postgres.statementTimeout == .seconds(600))
         #expect(postgres.fullScanInterval == .seconds(3600))
         #expect(postgres.url == "postgres://app@127.0.0.1:5432/app")
     }

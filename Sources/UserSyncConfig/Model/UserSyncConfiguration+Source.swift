@@ -75,7 +75,7 @@ extension UserSyncConfiguration {
         public var password: Secret?
         /// `source.sslmode`; nil: `require`, or `disable` for a loopback host.
         public var sslMode: SSLMode?
-        /// `source.statement_timeout` (default 60s; 0s: no limit).
+        /// `source.statement_timeout` (default 10m; 0s: no limit). A full read is one statement.
         public var statementTimeout: Duration
         /// `source.lock_timeout`: how long a write-back waits for a row lock (default 2s).
         public var lockTimeout: Duration
@@ -89,7 +89,7 @@ extension UserSyncConfiguration {
         public var notifyChannel: String?
 
         public init(
-            url: String, password: Secret? = nil, sslMode: SSLMode? = nil, statementTimeout: Duration = .seconds(60),
+            url: String, password: Secret? = nil, sslMode: SSLMode? = nil, statementTimeout: Duration = .seconds(600),
             lockTimeout: Duration = .seconds(2), changeColumn: String? = nil, changeOverlap: Duration = .seconds(5),
             fullScanInterval: Duration = .seconds(3600), notifyChannel: String? = nil
         ) {

@@ -43,7 +43,7 @@ public struct PostgresSourceOptions: Sendable, Hashable {
     public var connectTimeout: Double
 
     public init(
-        url: PostgresURL, password: String? = nil, sslMode: SSLMode? = nil, statementTimeout: Double = 60,
+        url: PostgresURL, password: String? = nil, sslMode: SSLMode? = nil, statementTimeout: Double = 600,
         lockTimeout: Double = 2, changeColumn: String? = nil, changeOverlap: Double = 5, fullScanInterval: Double = 3600,
         notifyChannel: String? = nil, connectTimeout: Double = 10
     ) {
