@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         // Pure domain: records, canonical JSON, validation, planner. No I/O.
@@ -32,6 +34,11 @@ let package = Package(
         .target(name: "UserSyncSources", dependencies: [
             "UserSyncCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The YAML config file: model, loader, validation, secrets.
         .target(name: "UserSyncConfig", dependencies: [
@@ -79,7 +86,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "usersync", dependencies: [
-            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore", "UserSyncLogging", "UserSyncDaemon",
+            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncSources", "UserSyncStore", "UserSyncLogging", "UserSyncDaemon",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -91,11 +98,19 @@ let package = Package(
         // Benchmark helper: seeds a state database of a given size (scripts/bench.sh).
         .executableTarget(name: "usersync-bench", dependencies: [
             "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore", "UserSyncSources",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
+        // A throwaway PostgreSQL server's address and per-test databases (scripts/test.sh starts it).
+        .target(name: "PostgresTestSupport", dependencies: [
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/PostgresTestSupport"),
         .testTarget(name: "UserSyncCoreTests", dependencies: ["UserSyncCore"]),
         .testTarget(name: "UserSyncStoreTests", dependencies: ["UserSyncStore", "UserSyncCore"]),
         .testTarget(name: "UserSyncSourcesTests", dependencies: [
-            "UserSyncSources", "UserSyncCore", .product(name: "GRDB", package: "GRDB.swift"),
+            "UserSyncSources", "UserSyncCore", "PostgresTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "UserSyncLoggingTests", dependencies: [
             "UserSyncLogging", .product(name: "Logging", package: "swift-log"),
@@ -110,9 +125,13 @@ let package = Package(
             "UserSyncSandbox", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "UserSyncEngineTests", dependencies: [
-            "UserSyncEngine", "UserSyncSandbox", "UserSyncStore", "UserSyncConfig", "UserSyncCore",
+            "UserSyncEngine", "UserSyncSandbox", "UserSyncStore", "UserSyncConfig", "UserSyncCore", "UserSyncSources",
+            "PostgresTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         // End to end: starts the real `usersync` binary.
-        .testTarget(name: "UsersyncCLITests", dependencies: ["UserSyncSandbox", "UserSyncStore", "UserSyncCore"]),
+        .testTarget(name: "UsersyncCLITests", dependencies: [
+            "UserSyncSandbox", "UserSyncStore", "UserSyncCore", "PostgresTestSupport",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
     ]
 )

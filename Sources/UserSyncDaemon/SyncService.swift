@@ -32,7 +32,11 @@ final class SyncService: Service, Sendable {
         // trapped SIGHUP before the group): from here on every signal systemd sends is handled.
         notifier.ready(status: "starting first cycle")
         try await withGracefulShutdownHandler {
-            try await loop()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await self.watchSource() }
+                try await loop()
+                group.cancelAll()
+            }
         } onGracefulShutdown: {
             self.stop.set()
             self.notifier.stopping()
@@ -47,6 +51,7 @@ final class SyncService: Service, Sendable {
 
     private func loop() async throws {
         var nextCycle = Date.distantPast
+        var failures = 0
         while !stop.isSet && !Task.isCancelled {
             let engine = await holder.engine
             heartbeat.beat()
@@ -55,6 +60,7 @@ final class SyncService: Service, Sendable {
                 if requested || Date() >= nextCycle {
                     let report = try await engine.runCycle(stop: stop, progress: heartbeat.beat)
                     nextCycle = Date().addingTimeInterval(Self.seconds(engine.config.sync.interval))
+                    failures = 0
                     if let settlesAt = report.sourceSettlesAt {
                         // The source file was still being written: read it as soon as it
                         // has settled, not a whole interval later.
@@ -69,7 +75,8 @@ final class SyncService: Service, Sendable {
                 // A cycle that fails (source unreadable, state busy) is retried next interval.
                 logger.error("cycle failed", metadata: ["reason": "\(error)"])
                 notifier.status("last cycle failed: \(error)")
-                nextCycle = Date().addingTimeInterval(Self.seconds(engine.config.sync.interval))
+                failures += 1
+                nextCycle = Date().addingTimeInterval(Self.retryDelay(failures: failures, interval: engine.config.sync.interval))
             }
             if stop.isSet { break }
             var wake = nextCycle.timeIntervalSince1970
@@ -81,6 +88,35 @@ final class SyncService: Service, Sendable {
         }
     }
 
+    /// With `source.notify_channel`: a change announced by the database starts a cycle at
+    /// once instead of at `sync.interval`. Notifications arriving during a cycle coalesce
+    /// into one more cycle (the debounce). Follows reloads: each engine listens with its
+    /// own config, until it is replaced.
+    private func watchSource() async {
+        while !stop.isSet && !Task.isCancelled {
+            let engine = await holder.engine
+            guard engine.watchesSource else {
+                // Nothing to listen to: check again after a reload.
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await engine.watchSource { [self] in
+                        await self.holder.requestCycle()
+                        await self.wakeup.wake()
+                    }
+                }
+                // Until the engine is replaced (a reload) or the service stops.
+                while !self.stop.isSet && !Task.isCancelled {
+                    if await self.holder.engine !== engine { break }
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
     /// A reload swaps the engine: the loop picks it up and runs a cycle at once.
     func reloaded() async {
         await holder.requestCycle()
@@ -89,6 +125,12 @@ final class SyncService: Service, Sendable {
 
     /// Past the moment a file may have settled, so that the next look finds it settled.
     static let settleMargin = 0.02
+    /// How long after a failed cycle the next one runs: 2 s, 4 s, 8 s… up to 5 minutes,
+    /// never later than the regular interval (a database back from a restart is caught soon).
+    static func retryDelay(failures: Int, interval: Duration) -> Double {
+        let backoff = min(300, pow(2, Double(min(failures, 16))))
+        return min(seconds(interval), backoff)
+    }
 
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18

@@ -121,8 +121,15 @@ public final class SyncEngine: Sendable {
             }
         }
         var plan = PlanReport(skippedUnchanged: true)
+        var planFailure: SourceError?
         if config.sync.direction.pushes {
-            plan = settlesAt == nil ? try planIntoOutbox(force: forcePlan, guarded: !approvedPull) : PlanReport(sourceSettlesAt: settlesAt)
+            do {
+                plan = settlesAt == nil ? try planIntoOutbox(force: forcePlan, guarded: !approvedPull) : PlanReport(sourceSettlesAt: settlesAt)
+            } catch let error as SourceError {
+                // The source went away mid-read (a database restarting): what is already
+                // queued is still delivered, then the cycle reports the failure.
+                planFailure = error
+            }
             settlesAt = plan.sourceSettlesAt
         }
         var report = CycleReport(dryRun: false, plan: plan, startedAt: started)
@@ -148,6 +155,7 @@ public final class SyncEngine: Sendable {
         report.openConflicts = try store.openConflictCount()
         report.guardHolds = try store.guardHolds()
         report.durationSeconds = Date().timeIntervalSince(started)
+        if let planFailure { throw planFailure }
         try store.recordRun(
             startedAt: started.timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970, mode: "sync", summary: report.json)
         return report
@@ -194,6 +202,7 @@ public final class SyncEngine: Sendable {
             meta["plan_ms"] = "\(Int(report.plan.durationSeconds * 1000))"
             for (provider, counts) in s.providers where counts.refused > 0 { meta["refused_\(provider)"] = "\(counts.refused)" }
             if !s.sharedEmails.isEmpty { meta["shared_email_groups"] = "\(s.sharedEmails.count)" }
+            if report.plan.incremental { meta["read"] = "incremental" }
         }
         if report.remoteChanges > 0 || report.conflicts > 0 {
             meta["remote_changes"] = "\(report.remoteChanges)"
@@ -214,6 +223,9 @@ public final class SyncEngine: Sendable {
     /// - Parameter guarded: false when this cycle took an approved pull: what it brings goes on
     ///   to the other providers without a second approval.
     func planIntoOutbox(force: Bool, guarded: Bool = true) throws -> PlanReport {
+        if let tracked = source as? any ChangeTrackingSource, let tracking = tracked.changeTracking {
+            return try planChanges(tracked, tracking, force: force, guarded: guarded)
+        }
         let overlay = try overlaySource()
         // Accepted remote changes alter what the source means without altering its bytes.
         let key = try source.fingerprint().storageText + projectionKey + "|accepted=\(overlay.revision)"
@@ -222,6 +234,25 @@ public final class SyncEngine: Sendable {
         }
         let runner = PlanRunner(source: overlay, projectors: projectors, mapping: config.fieldMapping, deletions: config.deletionPolicy, logger: logger)
         let store = self.store
+        let report = try commitPlan(guarded: guarded, overlay: overlay, incremental: false) { sink in
+            try runner.run(snapshot: store, sink: sink)
+        }
+        if report.sourceSettlesAt != nil { return report }
+        // Only a plan that reached the outbox may mark the source as seen.
+        try store.setSourceFingerprint(key)
+        return report
+    }
+
+    /// Runs a plan into the stage and commits it: the guard decides per provider at the one
+    /// point where the plan is whole and nothing of it is queued yet. Shared by full and
+    /// incremental plans; what only a full read can tell (who shares an e-mail, who left the
+    /// source) is refreshed by full plans only.
+    /// - Returns: the plan, or a report with `sourceSettlesAt` when the file was still being written.
+    func commitPlan(
+        guarded: Bool, overlay: OverlaySource, incremental: Bool,
+        run: (_ sink: ([PlannedChange], Set<String>) throws -> Void) throws -> PlanReport
+    ) throws -> PlanReport {
+        let store = self.store
         // The batches are staged, not enqueued: if the file turns out to have changed while it
         // was read, no change of this plan may reach the outbox (a row read across the change
         // matches no version of the file), and the fingerprint stays as it was so the next
@@ -229,15 +260,12 @@ public final class SyncEngine: Sendable {
         try store.beginStagedPlan()
         var report: PlanReport
         do {
-            report = try runner.run(snapshot: store) { batch, retracted in
-                try store.stage(batch, retracting: retracted)
-            }
+            report = try run { batch, retracted in try store.stage(batch, retracting: retracted) }
         } catch {
             try? store.discardStagedPlan()
             if let settlesAt = settling(error) { return PlanReport(sourceSettlesAt: settlesAt) }
             throw error
         }
-        // The guard, at the one point where the plan is whole and nothing of it is queued yet.
         let held = guarded ? try heldByGuard(report, limits: config.sync.massChange) : [:]
         let heldBefore = Set(try store.guardHolds().filter { $0.direction == .push }.map(\.provider))
         try store.commitStagedPlan(planned: projectors.map(\.provider), holding: held)
@@ -250,13 +278,13 @@ public final class SyncEngine: Sendable {
             }
         }
         report.held = held
-        // Who shares an e-mail may have changed with the source: held identities are checked again.
-        try store.replaceSharedEmails(report.summary.sharedEmails)
+        if !incremental {
+            // Who shares an e-mail may have changed with the source: held identities are checked again.
+            try store.replaceSharedEmails(report.summary.sharedEmails)
+            try store.replaceOutOfSync(providers: projectors.map(\.provider), report.outOfSync)
+        }
         try store.recheckIdentityHolds()
         try store.dropAccepted(overlay.finishedChanges)
-        try store.replaceOutOfSync(providers: projectors.map(\.provider), report.outOfSync)
-        // Only a plan that reached the outbox may mark the source as seen.
-        try store.setSourceFingerprint(key)
         return report
     }
 

@@ -47,6 +47,27 @@ extension StateStore {
         }
     }
 
+    /// `forEachSnapshotDigest(providers:)` for the given users only (an incremental plan):
+    /// one read transaction, one statement per table and provider, and the same order (for
+    /// each provider and user, the confirmed digest before the dead and the queued ones).
+    public func snapshotDigests(
+        providers: [ProviderID], externalIDs: [String],
+        _ body: (_ providerIndex: Int, _ externalID: String, _ digest: DocumentDigest) -> Void
+    ) throws(StoreError) {
+        try read { db in
+            for (slot, provider) in providers.enumerated() {
+                for table in Self.snapshotTables {
+                    let filter = table.filter.isEmpty ? "" : " AND " + table.filter
+                    let statement = try db.makeStatement(
+                        sql: "SELECT external_id, digest FROM \(table.name) WHERE provider = ? AND external_id = ?\(filter)")
+                    for id in externalIDs {
+                        try Self.forEachDigest(statement, arguments: [provider.rawValue, id]) { id, digest, _ in body(slot, id, digest) }
+                    }
+                }
+            }
+        }
+    }
+
     /// Confirmed, then dead, then queued: a later digest for the same user wins.
     private static let snapshotTables: [(name: String, filter: String)] = [
         ("remote_state", ""), ("dead_letter", ""), ("outbox", "kind != 'remove'"),

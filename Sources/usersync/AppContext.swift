@@ -60,6 +60,7 @@ extension ExitCode {
 extension UserSyncConfiguration {
     /// Every secret value, so the log scrubber can blot them out wherever they appear.
     var secretValues: [String] {
-        [providers.performChat?.keySecret.revealed, providers.commBox?.token.revealed].compactMap { $0 }
+        [providers.performChat?.keySecret.revealed, providers.commBox?.token.revealed, source.postgres?.password?.revealed]
+            .compactMap { $0 }
     }
 }

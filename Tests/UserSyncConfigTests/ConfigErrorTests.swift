@@ -241,7 +241,7 @@ struct ConfigErrorTests {
         let writing = Fixture.valid(replacing: "  kind: jsonl", with: "  kind: sqlite\n  query: DELETE FROM users")
         #expect(Fixture.error(writing).issues.map(\.message) == ["must be a read-only query starting with SELECT or WITH"])
         let file = Fixture.valid(replacing: "  kind: jsonl", with: "  kind: jsonl\n  table: users")
-        #expect(Fixture.error(file).issues.map(\.message) == ["applies only to sqlite sources (source.kind is jsonl); remove it"])
+        #expect(Fixture.error(file).issues.map(\.message) == ["applies only to sqlite and postgres sources (source.kind is jsonl); remove it"])
     }
 
     @Test("a YAML syntax error has a line and does not quote the file")

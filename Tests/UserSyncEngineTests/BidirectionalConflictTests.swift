@@ -256,6 +256,7 @@ struct BidirectionalConflictTests {
             case .sqlite: try f.updateDatabase("UPDATE users SET metadata = json_set(metadata, '$.plan', 'pro') WHERE id = 'u1'")
             case .jsonl: try f.writeJSONL([ada, BiUser.bob])
             case .csv: try f.writeCSV([ada.csvLine, BiUser.bob.csvLine])
+            case .postgres: Issue.record("not a postgres test")
             }
             try f.editAtPerformChat("u1", metadata: ["country": "FR"])
 
@@ -270,6 +271,8 @@ struct BidirectionalConflictTests {
             switch kind {
             case .sqlite:
                 #expect(try f.databaseRows()["u1"]?.metadataObject == merged.metadata)
+            case .postgres:
+                Issue.record("not a postgres test")
             case .jsonl, .csv:
                 let lines = try f.inboundLines()
                 #expect(lines.count == 1)

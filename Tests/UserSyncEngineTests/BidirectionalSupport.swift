@@ -46,12 +46,16 @@ struct BiUser: Sendable, Equatable {
 
 /// What a test wants of the generated config.
 struct BiOptions: Sendable {
-    enum SourceKind: Sendable { case jsonl, sqlite, csv }
+    enum SourceKind: Sendable { case jsonl, sqlite, csv, postgres }
     var source = SourceKind.jsonl
     /// Maps `phone` (JSONL and CSV sources).
     var mapPhone = false
     /// `source.write_back` of a file source.
     var writeBack = "inbound"
+    /// `.postgres`: the database's URL, and extra `source` lines (change_column…).
+    var postgresURL = ""
+    var postgresLines: [String] = []
+    var deletions = "ignore"
     var direction = "both"
     var conflictPolicy = "local"
     var pullInterval = "1ms"
@@ -166,6 +170,8 @@ final class BiFixture: Sendable {
             lines += ["  kind: csv", "  path: \(csvPath)", "  inbound_path: \(inboundPath)", "  write_back: \(options.writeBack)", "  settle_time: 0s"]
         case .sqlite:
             lines += ["  kind: sqlite", "  path: \(databasePath)", "  table: users"]
+        case .postgres:
+            lines += ["  kind: postgres", "  url: \(options.postgresURL)", "  table: users"] + options.postgresLines.map { "  " + $0 }
         }
         lines += [
             "  fields:",
@@ -180,6 +186,7 @@ final class BiFixture: Sendable {
             "  interval: 1s",
             "  direction: \(options.direction)",
             "  conflict_policy: \(options.conflictPolicy)",
+            "  deletions: \(options.deletions)",
             "  pull_interval: \(options.pullInterval)",
             "retry:",
             "  base_delay: 50ms",
@@ -227,6 +234,7 @@ final class BiFixture: Sendable {
         case .jsonl: try writeJSONL(users)
         case .csv: try writeCSV(users.map(\.csvLine))
         case .sqlite: try createDatabase(users)
+        case .postgres: break  // the test made its table
         }
         try sandbox.seedPerformChatUsers(users.map {
             SandboxPerformChatSeed(externalID: $0.id, name: "Stale \($0.id)", email: $0.email, metadata: ["stale": true])

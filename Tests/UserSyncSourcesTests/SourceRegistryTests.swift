@@ -4,9 +4,9 @@ import UserSyncSources
 
 @Suite("Source registry")
 struct SourceRegistryTests {
-    @Test("knows the four kinds and describes what it built")
+    @Test("knows the five kinds and describes what it built")
     func kinds() throws {
-        #expect(SourceRegistry.kinds == ["csv", "json", "jsonl", "sqlite"])
+        #expect(SourceRegistry.kinds == ["csv", "json", "jsonl", "postgres", "sqlite"])
         #expect(try SourceRegistry.make(SourceOptions(kind: "jsonl", path: "/srv/app/users.jsonl")).description
             == "jsonl file /srv/app/users.jsonl")
         #expect(try SourceRegistry.make(SourceOptions(kind: "json", path: "/srv/u.json")).description == "json array file /srv/u.json")
@@ -14,12 +14,15 @@ struct SourceRegistryTests {
             == "csv file /srv/u.csv (delimiter ';')")
         #expect(try SourceRegistry.make(SourceOptions(kind: "sqlite", path: "/srv/u.db", table: "users")).description
             == "sqlite table users in /srv/u.db")
+        let postgres = PostgresSourceOptions(url: PostgresURL(user: "app", host: "db", database: "crm"), password: "s3cret")
+        let built = try SourceRegistry.make(SourceOptions(kind: "postgres", path: "", table: "users", postgres: postgres))
+        #expect(built.description == "postgres table users in postgres://app@db:5432/crm")
     }
 
     @Test("an unknown kind names the known ones")
     func unknownKind() {
         let error = sourceError { _ = try SourceRegistry.make(SourceOptions(kind: "xml", path: "/srv/u.xml")) }
-        #expect(error?.description == "source /srv/u.xml: unknown source kind \"xml\", expected one of: csv, json, jsonl, sqlite")
+        #expect(error?.description == "source /srv/u.xml: unknown source kind \"xml\", expected one of: csv, json, jsonl, postgres, sqlite")
     }
 
     @Test("options that do not fit the kind are refused")

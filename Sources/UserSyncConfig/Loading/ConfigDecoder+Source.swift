@@ -2,7 +2,7 @@ import Yams
 
 /// `source`: kind, location, column mapping and write-back.
 extension ConfigDecoder {
-    static let sourceKeys = ["kind", "path", "table", "query", "csv", "fields", "inbound_path", "write_back", "settle_time"]
+    static let sourceKeys = ["kind", "path", "table", "query", "csv", "fields", "inbound_path", "write_back", "settle_time"] + postgresKeys
     static let fieldKeys = [
         "external_id", "name", "email", "metadata",
         "first_name", "last_name", "phone", "performchat_id", "commbox_id",
@@ -15,9 +15,10 @@ extension ConfigDecoder {
             kind = choice(section, "kind", as: Config.SourceKind.self)
         } else {
             kind = nil
-            reportMissing(section, "kind", "one of jsonl, json, csv, sqlite")
+            reportMissing(section, "kind", "one of jsonl, json, csv, sqlite, postgres")
         }
-        let path = requiredPath(section, "path")
+        let postgres = decodePostgres(section, kind: kind)
+        let path = kind == .postgres ? postgres?.url : requiredPath(section, "path")
         var table = text(section, "table")
         var query = text(section, "query")
         if let kind {
@@ -41,9 +42,10 @@ extension ConfigDecoder {
             query: query,
             csv: csv,
             fields: fields,
-            inboundPath: kind.isFile ? (inboundPath ?? defaultInbound) : nil,
+            inboundPath: kind.isFile || (kind == .postgres && query != nil) ? (inboundPath ?? defaultInbound) : nil,
             writeBack: writeBack,
-            settleTime: settleTime
+            settleTime: settleTime,
+            postgres: postgres
         )
     }
 
@@ -51,9 +53,9 @@ extension ConfigDecoder {
     private func checkTableAndQuery(
         _ section: ConfigSection, kind: Config.SourceKind, table: inout String?, query: inout String?
     ) {
-        guard kind == .sqlite else {
+        guard kind.isDatabase else {
             for name in ["table", "query"] where section.has(name) {
-                report(section, name, "applies only to sqlite sources (source.kind is \(kind.rawValue)); remove it")
+                report(section, name, "applies only to sqlite and postgres sources (source.kind is \(kind.rawValue)); remove it")
             }
             table = nil
             query = nil
@@ -63,7 +65,7 @@ extension ConfigDecoder {
             report(section, "query", "give either source.table or source.query, not both")
         } else if !section.has("table"), !section.has("query") {
             report(section.key("table"), line: section.line,
-                   "a sqlite source needs source.table (a table name) or source.query (a SELECT)")
+                   "a \(kind.rawValue) source needs source.table (a table name) or source.query (a SELECT)")
         }
         if let text = query, !SQLQueryRule.isReadOnly(text) {
             report(section, "query", "must be a read-only query starting with SELECT or WITH")

@@ -27,6 +27,8 @@ extension UserSyncConfiguration {
 
         /// The default `source.settle_time`.
         public static let defaultSettleTime: Duration = .seconds(2)
+        /// The postgres keys (`source.url`, `password*`, `sslmode`, …): set for postgres only.
+        public var postgres: PostgresSettings?
 
         public init(
             kind: SourceKind,
@@ -37,7 +39,8 @@ extension UserSyncConfiguration {
             fields: FieldMappingSettings,
             inboundPath: String? = nil,
             writeBack: WriteBackMode = .inbound,
-            settleTime: Duration = SourceSettings.defaultSettleTime
+            settleTime: Duration = SourceSettings.defaultSettleTime,
+            postgres: PostgresSettings? = nil
         ) {
             self.kind = kind
             self.path = path
@@ -48,6 +51,7 @@ extension UserSyncConfiguration {
             self.inboundPath = inboundPath
             self.writeBack = writeBack
             self.settleTime = settleTime
+            self.postgres = postgres
         }
     }
 
@@ -57,9 +61,57 @@ extension UserSyncConfiguration {
         case json
         case csv
         case sqlite
+        case postgres
 
         /// True for the file kinds (jsonl, json, csv).
-        public var isFile: Bool { self != .sqlite }
+        public var isFile: Bool { self != .sqlite && self != .postgres }
+        /// True for the kinds read through SQL (`table` or `query`).
+        public var isDatabase: Bool { !isFile }
+    }
+
+    /// The postgres-only keys of `source`.
+    public struct PostgresSettings: Sendable, Equatable {
+        /// `source.sslmode`.
+        public enum SSLMode: String, Sendable, Equatable, CaseIterable {
+            case disable
+            case require
+            case verifyFull = "verify-full"
+        }
+
+        /// `source.url`: `postgres://user@host:5432/database`, checked, without a password.
+        public var url: String
+        /// `source.password` / `password_env` / `password_file`; nil when the server needs none.
+        public var password: Secret?
+        /// `source.sslmode`; nil: `require`, or `disable` for a loopback host.
+        public var sslMode: SSLMode?
+        /// `source.statement_timeout` (default 10m; 0s: no limit). A full read is one statement.
+        public var statementTimeout: Duration
+        /// `source.lock_timeout`: how long a write-back waits for a row lock (default 2s).
+        public var lockTimeout: Duration
+        /// `source.change_column`: a monotone timestamptz or bigint column.
+        public var changeColumn: String?
+        /// `source.change_overlap` (default 5s).
+        public var changeOverlap: Duration
+        /// `source.full_scan_interval` (default 1h).
+        public var fullScanInterval: Duration
+        /// `source.notify_channel`: LISTENed to for wake-ups.
+        public var notifyChannel: String?
+
+        public init(
+            url: String, password: Secret? = nil, sslMode: SSLMode? = nil, statementTimeout: Duration = .seconds(600),
+            lockTimeout: Duration = .seconds(2), changeColumn: String? = nil, changeOverlap: Duration = .seconds(5),
+            fullScanInterval: Duration = .seconds(3600), notifyChannel: String? = nil
+        ) {
+            self.url = url
+            self.password = password
+            self.sslMode = sslMode
+            self.statementTimeout = statementTimeout
+            self.lockTimeout = lockTimeout
+            self.changeColumn = changeColumn
+            self.changeOverlap = changeOverlap
+            self.fullScanInterval = fullScanInterval
+            self.notifyChannel = notifyChannel
+        }
     }
 
     /// `source.write_back`.

@@ -29,7 +29,11 @@ extension UserSyncConfiguration {
     private func renderSource(into out: inout YAMLWriter) {
         out.open("source")
         out.field("kind", source.kind.rawValue)
-        out.field("path", YAMLWriter.quoted(source.path))
+        if let postgres = source.postgres {
+            renderPostgres(postgres, into: &out)
+        } else {
+            out.field("path", YAMLWriter.quoted(source.path))
+        }
         if let table = source.table { out.field("table", YAMLWriter.quoted(table)) }
         if let query = source.query { out.field("query", YAMLWriter.quoted(query)) }
         out.open("csv")
@@ -41,11 +45,25 @@ extension UserSyncConfiguration {
         }
         out.close()
         if let inbound = source.inboundPath { out.field("inbound_path", YAMLWriter.quoted(inbound)) }
-        out.field("write_back", source.writeBack.rawValue, comment: source.kind == .sqlite ? "ignored for sqlite" : nil)
+        out.field("write_back", source.writeBack.rawValue, comment: source.kind.isDatabase ? "ignored for \(source.kind.rawValue)" : nil)
         out.field(
             "settle_time", DurationSyntax.format(source.settleTime),
-            comment: source.kind == .sqlite ? "ignored for sqlite" : (source.settleTime == .zero ? "read at once" : nil))
+            comment: source.kind.isDatabase ? "ignored for \(source.kind.rawValue)" : (source.settleTime == .zero ? "read at once" : nil))
         out.close()
+    }
+
+    private func renderPostgres(_ postgres: PostgresSettings, into out: inout YAMLWriter) {
+        out.field("url", YAMLWriter.quoted(postgres.url))
+        if let password = postgres.password {
+            out.field("password", "<redacted>", comment: "from \(password.origin)")
+        }
+        out.field("sslmode", postgres.sslMode?.rawValue ?? "~", comment: postgres.sslMode == nil ? "require, or disable on loopback" : nil)
+        out.field("statement_timeout", DurationSyntax.format(postgres.statementTimeout))
+        out.field("lock_timeout", DurationSyntax.format(postgres.lockTimeout))
+        out.field("change_column", postgres.changeColumn.map { YAMLWriter.quoted($0) } ?? "~", comment: postgres.changeColumn == nil ? "every cycle reads every row" : nil)
+        out.field("change_overlap", DurationSyntax.format(postgres.changeOverlap))
+        out.field("full_scan_interval", DurationSyntax.format(postgres.fullScanInterval))
+        out.field("notify_channel", postgres.notifyChannel.map { YAMLWriter.quoted($0) } ?? "~", comment: postgres.notifyChannel == nil ? "no wake-up: sync.interval" : nil)
     }
 
     private func renderSyncAndRetry(into out: inout YAMLWriter) {

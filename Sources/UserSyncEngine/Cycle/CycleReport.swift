@@ -117,6 +117,7 @@ public struct CycleReport: Sendable {
             "dry_run": .bool(dryRun),
             "source_unchanged": .bool(plan.skippedUnchanged),
             "source_being_written": .bool(sourceSettlesAt != nil),
+            "incremental": .bool(plan.incremental),
             "rows": JSONValue(plan.summary.rowsRead),
             "unchanged": JSONValue(plan.summary.unchanged),
             "rejected": JSONValue(plan.summary.rejected),

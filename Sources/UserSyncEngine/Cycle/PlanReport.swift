@@ -26,6 +26,9 @@ public struct PlanReport: Sendable {
     public var stateVersion = ""
     /// A hash of every planned change (provider, user, kind, document digest), in plan order.
     public var planDigest = ""
+    /// True when only the rows changed since the last watermark were read (a source with a
+    /// change column): users not read are not "gone".
+    public var incremental = false
 
     /// Users known at a provider that are not in sync for a reason the outbox does not hold.
     public var outOfSync: [(provider: ProviderID, externalID: String, reason: OutOfSyncReason)] {

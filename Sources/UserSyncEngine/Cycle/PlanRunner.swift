@@ -15,16 +15,26 @@ struct PlanRunner {
     static let samplesPerReason = 5
     static let loggedRejectionsLimit = 1000
     static let batchSize = 5000
+    /// Rows read before their snapshot is looked up, in an incremental plan.
+    static let chunkSize = 1000
 
     /// - Parameter snapshot: nil plans against an empty snapshot (no state yet).
+    /// - Parameter incremental: the read returns only some users (those changed since a
+    ///   watermark): the snapshot is looked up for the users read, a chunk at a time, and a
+    ///   user not read is never reported as gone.
+    /// - Parameter read: how to read the source; `source.read` when nil.
     /// - Parameter sink: receives batches of changes; the last call carries the retracted ids.
-    func run(snapshot: StateStore?, sink: ([PlannedChange], Set<String>) throws -> Void) throws -> PlanReport {
+    func run(
+        snapshot: StateStore?, incremental: Bool = false,
+        read: (((SourceItem) throws -> Void) throws -> Void)? = nil,
+        sink: ([PlannedChange], Set<String>) throws -> Void
+    ) throws -> PlanReport {
         let started = Date()
-        var planner = Planner(projectors: projectors, mapping: mapping, deletions: deletions)
+        var planner = Planner(projectors: projectors, mapping: mapping, deletions: incremental ? .ignore : deletions)
         // What the plan is computed against, as one number (`usersync plan`'s state version):
-        // a hash over the snapshot as it streams by, no extra read.
+        // a hash over the snapshot as it streams by, no extra read (a full plan only).
         var stateHash = PlanHash()
-        if let snapshot {
+        if let snapshot, !incremental {
             try snapshot.forEachSnapshotDigest(providers: planner.providers) { slot, id, digest in
                 planner.remember(providerAt: slot, externalID: id, digest: digest)
                 stateHash.add(slot, id, digest.rawValue)
@@ -76,9 +86,35 @@ struct PlanRunner {
                 }
             }
         }
-        try source.read { item in planner.consider(item, emit: handle) }
+        let reader = read ?? { body in try source.read(body) }
+        if incremental {
+            // The snapshot of the users read, looked up a chunk at a time: reading every
+            // digest would cost more than the few rows that changed.
+            var pending: [SourceItem] = []
+            func flush() throws {
+                var ids: [String] = []
+                for case .row(let row) in pending {
+                    if let id = row.columns[mapping.externalID]?.scalarText?.trimmingCharacters(in: .whitespacesAndNewlines) { ids.append(id) }
+                }
+                if let snapshot, !ids.isEmpty {
+                    try snapshot.snapshotDigests(providers: planner.providers, externalIDs: ids) { slot, id, digest in
+                        planner.remember(providerAt: slot, externalID: id, digest: digest)
+                    }
+                }
+                for item in pending { planner.consider(item, emit: handle) }
+                pending.removeAll(keepingCapacity: true)
+            }
+            try reader { item in
+                pending.append(item)
+                if pending.count >= Self.chunkSize { try flush() }
+            }
+            try flush()
+        } else {
+            try reader { item in planner.consider(item, emit: handle) }
+        }
         report.summary = planner.finish(emit: handle)
-        planner.forEachAbsent { provider, id in report.leftSource[provider, default: []].append(id) }
+        // Users an incremental read did not return are unread, not gone.
+        if !incremental { planner.forEachAbsent { provider, id in report.leftSource[provider, default: []].append(id) } }
         planner.forEachRejected { provider, id in report.rejectedKnown[provider, default: []].append(id) }
         if let sinkError { throw sinkError }
         try send(batch.filter { !retracted.contains($0.externalID) }, retracted)

@@ -14,7 +14,20 @@ extension UserSyncConfiguration {
     public var sourceOptions: SourceOptions {
         SourceOptions(
             kind: source.kind.rawValue, path: source.path, table: source.table, query: source.query,
-            csvDelimiter: source.csv.delimiterByte, settleTime: source.kind.isFile ? source.settleTime : .zero)
+            csvDelimiter: source.csv.delimiterByte, settleTime: source.kind.isFile ? source.settleTime : .zero,
+            postgres: postgresOptions)
+    }
+
+    /// The postgres keys in the source's vocabulary; nil for other kinds (or a URL the
+    /// loader would have refused).
+    var postgresOptions: PostgresSourceOptions? {
+        guard let settings = source.postgres, case .success(let url) = PostgresURL.parse(settings.url) else { return nil }
+        return PostgresSourceOptions(
+            url: url, password: settings.password?.revealed,
+            sslMode: settings.sslMode.flatMap { PostgresSourceOptions.SSLMode(rawValue: $0.rawValue) },
+            statementTimeout: Dispatcher.seconds(settings.statementTimeout), lockTimeout: Dispatcher.seconds(settings.lockTimeout),
+            changeColumn: settings.changeColumn, changeOverlap: Dispatcher.seconds(settings.changeOverlap),
+            fullScanInterval: Dispatcher.seconds(settings.fullScanInterval), notifyChannel: settings.notifyChannel)
     }
 
     public var deletionPolicy: UserSyncCore.DeletionPolicy {

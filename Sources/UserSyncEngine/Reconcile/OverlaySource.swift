@@ -34,8 +34,13 @@ final class OverlaySource: UserSource {
     var finishedChanges: [Int64] { finished.withLock { $0 } }
 
     func read(_ body: (SourceItem) throws -> Void) throws {
-        guard !overlay.isEmpty else { return try base.read(body) }
-        try base.read { item in
+        try read(using: { [base] in try base.read($0) }, body)
+    }
+
+    /// `read`, with the base rows coming from `baseRead` (an incremental read of the base).
+    func read(using baseRead: @escaping ((SourceItem) throws -> Void) throws -> Void, _ body: (SourceItem) throws -> Void) throws {
+        guard !overlay.isEmpty else { return try baseRead(body) }
+        try baseRead { item in
             guard case .row(let row) = item,
                 let id = row.columns[mapping.externalID]?.scalarText?.trimmingCharacters(in: .whitespaces),
                 let changes = overlay[id]

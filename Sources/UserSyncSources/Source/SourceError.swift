@@ -18,6 +18,8 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidOptions(String)
         /// The SQLite table or view does not exist.
         case unknownTable(String, available: [String])
+        /// A column the configuration maps is not among those the table or query returns.
+        case missingColumn(String, available: [String])
         /// The SQLite query is not a single read-only SELECT or WITH statement.
         case queryRejected(String)
         /// SQLite reported an error while opening or reading.
@@ -48,6 +50,7 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidContent: return "invalid_content"
         case .invalidOptions: return "invalid_options"
         case .unknownTable: return "unknown_table"
+        case .missingColumn: return "missing_column"
         case .queryRejected: return "query_rejected"
         case .database: return "database_error"
         case .cannotWrite: return "cannot_write"
@@ -78,6 +81,9 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
                 ? "the database has no tables or views"
                 : "it has: \(available.joined(separator: ", "))"
             return "\(subject) has no table or view named \"\(table)\" (\(known))"
+        case .missingColumn(let column, let available):
+            return "\(subject) has no column named \"\(column)\" (source.fields or source.change_column maps it); "
+                + "it returns: \(available.isEmpty ? "no columns" : available.joined(separator: ", "))"
         case .queryRejected(let why):
             return "\(subject): the query must be a single read-only SELECT or WITH statement: \(why)"
         case .database(let message):

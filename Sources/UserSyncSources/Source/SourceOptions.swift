@@ -1,4 +1,5 @@
 /// What the configuration says about the source: which kind, where, and the kind's options.
+/// (`table` and `query` serve the `sqlite` and `postgres` kinds.)
 public struct SourceOptions: Sendable, Hashable {
     /// A kind registered in `SourceRegistry`: `jsonl`, `json`, `csv`, `sqlite`.
     public var kind: String
@@ -11,12 +12,15 @@ public struct SourceOptions: Sendable, Hashable {
     /// `csv` only: the field delimiter, one ASCII byte other than `"`, CR and LF.
     public var csvDelimiter: UInt8
     /// File kinds only: how long a file must have stayed unchanged before it is read
-    /// (`SettleRule`); zero reads it at once. Ignored by `sqlite`.
+    /// (`SettleRule`); zero reads it at once. Ignored by `sqlite` and `postgres`.
     public var settleTime: Duration
+    /// `postgres` only: the server, credentials and change detection. For a postgres
+    /// source, `path` is the URL without a password (what errors and logs show).
+    public var postgres: PostgresSourceOptions?
 
     public init(
         kind: String, path: String, table: String? = nil, query: String? = nil,
-        csvDelimiter: UInt8 = UInt8(ascii: ","), settleTime: Duration = .zero
+        csvDelimiter: UInt8 = UInt8(ascii: ","), settleTime: Duration = .zero, postgres: PostgresSourceOptions? = nil
     ) {
         self.kind = kind
         self.path = path
@@ -24,6 +28,7 @@ public struct SourceOptions: Sendable, Hashable {
         self.query = query
         self.csvDelimiter = csvDelimiter
         self.settleTime = settleTime
+        self.postgres = postgres
     }
 }
 

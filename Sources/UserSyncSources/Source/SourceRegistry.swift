@@ -8,6 +8,7 @@ public enum SourceRegistry {
         JSONArraySource.kind: { (options) throws(SourceError) in try JSONArraySource(options: options) },
         CSVSource.kind: { (options) throws(SourceError) in try CSVSource(options: options) },
         SQLiteSource.kind: { (options) throws(SourceError) in try SQLiteSource(options: options) },
+        PostgresSource.kind: { (options) throws(SourceError) in try PostgresSource(options: options) },
     ]
 
     /// The registered kinds, sorted.

@@ -6,6 +6,8 @@ import UserSyncCore
 /// |---|---|---|
 /// | `sqlite` with `table` | (ignored) | `SQLiteTableWriteBack`: into the table |
 /// | `sqlite` with `query` | (ignored) | `InboundFileWriteBack`: a query cannot be written back |
+/// | `postgres` with `table` | (ignored) | `PostgresTableWriteBack`: `UPDATE` of the changed columns |
+/// | `postgres` with `query` | (ignored) | `InboundFileWriteBack` |
 /// | `jsonl`, `json`, `csv` | `inbound` | `InboundFileWriteBack` |
 /// | `jsonl`, `json`, `csv` | `rewrite` | `FileRewriteWriteBack`: the file rewritten atomically |
 ///
@@ -33,6 +35,11 @@ public enum WriteBackRegistry {
                     path: source.path, table: table, mapping: options.mapping, busyTimeout: options.busyTimeout)
             }
             return try inbound("a sqlite query source cannot be written back")
+        case PostgresSource.kind:
+            if let table = source.table, let postgres = source.postgres {
+                return try PostgresTableWriteBack(table: table, mapping: options.mapping, options: postgres)
+            }
+            return try inbound("a postgres query source cannot be written back")
         default:
             guard let format = FileRewriteWriteBack.Format(rawValue: source.kind) else {
                 throw SourceError(.invalidOptions("no write-back for source kind \"\(source.kind)\""), path: source.path)

@@ -105,15 +105,21 @@ struct DaemonConfig {
     var massChangeGuard: String?
     /// Appended verbatim (for a deliberately broken config).
     var extra = ""
+    /// Replaces the JSONL source: the lines under `source:` (a postgres source).
+    var sourceLines: [String]?
 
     func yaml(workspace: Workspace, sandbox: SandboxServer) -> String {
         var lines = [
             "state: { path: \(workspace.statePath) }",
             "source:",
+        ]
+        lines += sourceLines ?? [
             "  kind: jsonl",
             "  path: \(workspace.sourceURL.path)",
             "  settle_time: \(settleTime)",
             "  fields: { external_id: id, name: name, email: email, metadata: metadata }",
+        ]
+        lines += [
             "sync:",
             "  interval: \(interval)",
             "  shutdown_timeout: \(shutdownTimeout)",

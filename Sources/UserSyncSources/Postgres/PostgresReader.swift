@@ -1,0 +1,128 @@
+import NIOCore
+import PostgresNIO
+import UserSyncCore
+
+/// The row handler's state, used only on the connection's event loop while the caller
+/// waits for the query to finish.
+private final class RowState: @unchecked Sendable {
+    private let body: (SourceItem) throws -> Void
+    private var number = 0
+    private var scratch = JSONParser.Scratch()
+
+    init(_ body: @escaping (SourceItem) throws -> Void) {
+        self.body = body
+    }
+
+    func consume(_ row: PostgresRow) throws {
+        number += 1
+        let location = SourceLocation(.row, number)
+        var item: SourceItem = .unreadable(location, .unparseable("the server sent an empty row"))
+        for cell in row {
+            guard let buffer = cell.bytes else { break }
+            item = buffer.withUnsafeReadableBytes { raw in
+                JSONRowDecoder.item(raw.bindMemory(to: UInt8.self), at: location, reusing: &scratch)
+            }
+            break
+        }
+        do { try body(item) } catch { throw PostgresCallerError(wrapped: error) }
+    }
+}
+
+/// One read of a `PostgresSource`, on its own connection: probe the columns, take the
+/// watermark, stream the rows. Runs on `BlockingBridge`'s thread.
+struct PostgresReader: Sendable {
+    let source: PostgresSource
+    /// Columns that must exist (the mapping's, for `check`); the change column always must.
+    let required: [String]
+
+    private var path: String { source.path }
+
+    /// Column types a change column may have.
+    private static let timeTypes: Set<PostgresDataType> = [.timestamptz, .timestamp, .date]
+    private static let numberTypes: Set<PostgresDataType> = [.int8, .int4, .int2, .numeric]
+
+    func probeOnly() async throws {
+        try await withTransaction { connection in _ = try await probe(connection) }
+    }
+
+    func read(since watermark: String?, _ body: @escaping (SourceItem) throws -> Void) async throws -> String? {
+        try await withTransaction { connection in
+            let changeType = try await probe(connection)
+            var newWatermark: String?
+            var filter = ""
+            if let column = source.options.changeColumn, let changeType {
+                let quoted = PostgresSession.quoted(column)
+                let rows = try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT max(t.\(quoted))::text FROM (\(source.innerSQL)) AS t"),
+                    logger: PostgresSession.quietLogger)
+                for try await row in rows { newWatermark = try row.decode(String?.self) }
+                if let watermark {
+                    let overlap = source.options.changeOverlap
+                    if Self.timeTypes.contains(changeType) {
+                        filter = " WHERE t.\(quoted) > \(PostgresSession.literal(watermark))::timestamptz"
+                            + " - make_interval(secs => \(overlap))"
+                    } else {
+                        filter = " WHERE t.\(quoted) > \(PostgresSession.literal(watermark))::numeric - \(Int(overlap))"
+                    }
+                }
+            }
+            let sql = "SELECT row_to_json(t)::text FROM (\(source.innerSQL)) AS t\(filter)"
+            // Rows are handed to `body` on the connection's event loop, as they are decoded:
+            // the loop reads no more from the socket until `body` returns (backpressure), and
+            // demand is renewed within the same tick. (PostgresNIO's async row sequence renews
+            // it later, from the consumer's thread, and its state machine traps when the
+            // server closes the connection in that window: a restart must be an error, not a crash.)
+            let state = RowState(body)
+            try await connection.query(sql, onRow: { row in try state.consume(row) }).get()
+            return newWatermark
+        }
+    }
+
+    /// Opens a connection, runs `work` in a read-only repeatable-read transaction, closes.
+    private func withTransaction<T: Sendable>(_ work: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await PostgresSession.connect(source.options)
+        do {
+            try await PostgresSession.execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            let timeout = Int(source.options.statementTimeout * 1000)
+            try await PostgresSession.execute(connection, "SET LOCAL statement_timeout = \(max(timeout, 0))")
+            let result = try await work(connection)
+            try await PostgresSession.execute(connection, "COMMIT")
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Checks the result's columns: distinct names, the required ones present, a change
+    /// column of a usable type (returned).
+    private func probe(_ connection: PostgresConnection) async throws -> PostgresDataType? {
+        let rows = try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT * FROM (\(source.innerSQL)) AS t LIMIT 0"), logger: PostgresSession.quietLogger)
+        var types: [String: PostgresDataType] = [:]
+        var order: [String] = []
+        for column in rows.columns {
+            if types[column.name] != nil {
+                throw SourceError(
+                    .invalidContent("the query returns two columns named \"\(column.name)\"; give them distinct names with AS"),
+                    path: path)
+            }
+            types[column.name] = column.dataType
+            order.append(column.name)
+        }
+        for try await _ in rows {}
+        var needed = required
+        if let change = source.options.changeColumn { needed.append(change) }
+        for column in needed where types[column] == nil {
+            throw SourceError(.missingColumn(column, available: order), path: path)
+        }
+        guard let change = source.options.changeColumn, let type = types[change] else { return nil }
+        guard Self.timeTypes.contains(type) || Self.numberTypes.contains(type) else {
+            throw SourceError(
+                .invalidOptions("source.change_column \"\(change)\" must be a timestamptz or bigint column, it is \(type)"),
+                path: path)
+        }
+        return type
+    }
+}

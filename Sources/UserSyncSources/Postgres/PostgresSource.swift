@@ -1,0 +1,147 @@
+import Foundation
+import PostgresNIO
+import UserSyncCore
+
+/// A table or a read-only query of a PostgreSQL database, streamed through PostgresNIO.
+///
+/// Each read opens one connection and runs in one `READ ONLY`, `REPEATABLE READ`
+/// transaction (one consistent snapshot) with the configured `statement_timeout`. Rows are
+/// consumed as they arrive: the server turns each row into JSON (`row_to_json`), which is
+/// decoded like a JSONL line, so numbers keep their literals, `json`/`jsonb` columns arrive
+/// as JSON values and text as strings; memory stays constant in the number of rows.
+///
+/// With `change_column`, `read(since:)` reads only the rows whose change column is at or
+/// after the watermark minus the overlap, and returns the new watermark (the column's
+/// maximum in the same snapshot).
+///
+/// The connection is opened and closed in each call; `fingerprint()` never connects (a
+/// database has no cheap content identity, so it changes every time: every cycle reads).
+public struct PostgresSource: ChangeTrackingSource, SchemaCheckingSource {
+    static let kind = "postgres"
+
+    public enum Selection: Sendable, Hashable {
+        case table(String)
+        case query(String)
+    }
+
+    public let options: PostgresSourceOptions
+    public let selection: Selection
+
+    public init(table: String, options: PostgresSourceOptions) throws(SourceError) {
+        try self.init(options: SourceOptions(kind: Self.kind, path: options.url.description, table: table, postgres: options))
+    }
+
+    public init(query: String, options: PostgresSourceOptions) throws(SourceError) {
+        try self.init(options: SourceOptions(kind: Self.kind, path: options.url.description, query: query, postgres: options))
+    }
+
+    init(options source: SourceOptions) throws(SourceError) {
+        guard let options = source.postgres else {
+            throw SourceError(.invalidOptions("a postgres source needs source.url"), path: nil)
+        }
+        let path = options.url.description
+        switch (source.table, source.query) {
+        case (let table?, nil):
+            if table.isEmpty || table.utf8.contains(0) {
+                throw SourceError(.invalidOptions("the postgres table name is empty or holds a NUL byte"), path: path)
+            }
+            selection = .table(table)
+        case (nil, let query?):
+            if let problem = SQLQueryGuard.problem(with: query) {
+                throw SourceError(.queryRejected(problem), path: path)
+            }
+            selection = .query(Self.trimmed(query))
+        case (nil, nil):
+            throw SourceError(.invalidOptions("a postgres source needs a table or a query"), path: path)
+        case (_?, _?):
+            throw SourceError(.invalidOptions("a postgres source takes a table or a query, not both"), path: path)
+        }
+        if let column = options.changeColumn, column.isEmpty {
+            throw SourceError(.invalidOptions("source.change_column is empty"), path: path)
+        }
+        self.options = options
+    }
+
+    public var description: String {
+        switch selection {
+        case .table(let table): return "postgres table \(table) in \(options.url)"
+        case .query: return "postgres query on \(options.url)"
+        }
+    }
+
+    var path: String { options.url.description }
+
+    /// What is read: the same for every connection, used in fingerprints and tracking keys.
+    var configDigest: String {
+        switch selection {
+        case .table(let table): return SourceOptions.digest([Self.kind, path, "table", table, options.changeColumn ?? ""])
+        case .query(let query): return SourceOptions.digest([Self.kind, path, "query", query, options.changeColumn ?? ""])
+        }
+    }
+
+    public func fingerprint() throws(SourceError) -> SourceFingerprint {
+        // A database has no cheap content identity: a fresh value makes every cycle read it.
+        let now = DispatchTime.now().uptimeNanoseconds
+        return SourceFingerprint([("kind", Self.kind), ("config", configDigest), ("read", String(now))])
+    }
+
+    public var changeTracking: ChangeTracking? {
+        guard options.changeColumn != nil else { return nil }
+        return ChangeTracking(key: "\(Self.kind):\(configDigest)", fullScanInterval: options.fullScanInterval)
+    }
+
+    public func read(_ body: (SourceItem) throws -> Void) throws {
+        _ = try read(since: nil, body)
+    }
+
+    public func read(since watermark: String?, _ body: (SourceItem) throws -> Void) throws -> String? {
+        do {
+            return try withoutActuallyEscaping(body) { body in
+                // The task gets the box, never the closure: the box lets go of it before
+                // `withoutActuallyEscaping` ends, whenever the task itself is freed.
+                let handler = HandlerBox(body)
+                defer { handler.release() }
+                let reader = PostgresReader(source: self, required: [])
+                return try BlockingBridge.run { try await reader.read(since: watermark) { try handler.call($0) } }
+            }
+        } catch let error as PostgresCallerError {
+            throw error.wrapped
+        } catch let error as SourceError {
+            throw error
+        } catch {
+            throw SourceError(.database(PostgresSession.message(error)), path: path)
+        }
+    }
+
+    public func checkColumns(_ columns: [String]) throws(SourceError) {
+        do {
+            let reader = PostgresReader(source: self, required: columns)
+            try BlockingBridge.run { try await reader.probeOnly() }
+        } catch let error as SourceError {
+            throw error
+        } catch {
+            throw SourceError(.database(PostgresSession.message(error)), path: path)
+        }
+    }
+
+    /// The user's query without trailing semicolons and blanks (it is wrapped in a sub-select).
+    static func trimmed(_ query: String) -> String {
+        var text = Substring(query)
+        while let last = text.last, last == ";" || last.isWhitespace { text.removeLast() }
+        return String(text)
+    }
+
+    /// The rows the selection returns, as a sub-select.
+    var innerSQL: String {
+        switch selection {
+        case .table(let table): return "SELECT * FROM \(PostgresSession.quotedTable(table))"
+        case .query(let query): return query
+        }
+    }
+}
+
+/// An error thrown by the caller's row handler, carried through untouched so that it is not
+/// mistaken for a database error.
+struct PostgresCallerError: Error {
+    let wrapped: any Error
+}

@@ -1,0 +1,145 @@
+import Foundation
+import PostgresTestSupport
+import Testing
+import UserSyncCore
+import UserSyncSources
+
+/// The postgres source against a real server (scripts/test.sh starts one).
+@Suite("PostgreSQL source", .enabled(if: PostgresTestServer.shouldRun, Comment(rawValue: PostgresTestServer.skipReason)))
+struct PostgresSourceTests {
+    static let mapping = FieldMapping(externalID: "id", name: "name", email: "email", metadata: "metadata")
+
+    func options(_ db: TestDatabase, changeColumn: String? = nil) throws -> PostgresSourceOptions {
+        guard case .success(let url) = PostgresURL.parse(try db.url()) else { throw TestServerError("bad url") }
+        return PostgresSourceOptions(url: url, changeColumn: changeColumn, changeOverlap: 0)
+    }
+
+    func makeUsers(_ db: TestDatabase) async throws {
+        try await db.execute("""
+            CREATE TABLE users (id text, name text, email text, metadata jsonb, meta_text text, age int,
+                score numeric, active boolean, updated_at timestamptz NOT NULL DEFAULT now())
+            """)
+        try await db.execute("""
+            INSERT INTO users (id, name, email, metadata, meta_text, age, score, active) VALUES
+              ('u1', 'Zoë', 'zoe@example.com', '{"plan": "pro", "n": 1}', '{"plan": "pro"}', 36, 1.50, true),
+              ('u2', 'Grace', 'grace@example.com', NULL, '', NULL, NULL, false),
+              ('u3', 'Linus', 'linus@example.com', '[1, 2]', 'not json', -7, 100, NULL),
+              (NULL, 'Nobody', 'nobody@example.com', '{}', '{}', 0, 0, NULL),
+              ('u5', 'Text', 'text@example.com', '"a string"', '[1]', 1, 1, true)
+            """)
+    }
+
+    @Test("a table is read with every column, JSON kept as JSON and numbers as their literals")
+    func table() async throws {
+        try await withTestDatabase { db in
+            // Given
+            try await makeUsers(db)
+            let source = try PostgresSource(table: "users", options: options(db))
+            // When
+            let items = try readAll(source)
+            // Then
+            #expect(items.count == 5)
+            let u1 = try #require(items.compactMap(\.row).first { $0.columns["id"] == "u1" })
+            #expect(u1.columns["name"] == "Zoë")
+            #expect(u1.columns["metadata"] == .object(["plan": "pro", "n": .number("1")]))
+            #expect(u1.columns["meta_text"] == "{\"plan\": \"pro\"}")
+            #expect(u1.columns["age"] == .number("36"))
+            #expect(u1.columns["score"] == .number("1.50"))
+            #expect(u1.columns["active"] == .bool(true))
+            #expect(items.map(\.location.number).sorted() == [1, 2, 3, 4, 5])
+        }
+    }
+
+    @Test("a read-only query is read, and its columns are what it names")
+    func query() async throws {
+        try await withTestDatabase { db in
+            try await makeUsers(db)
+            let source = try PostgresSource(
+                query: "SELECT id AS user_id, name || '!' AS name FROM users WHERE id IS NOT NULL ORDER BY id;",
+                options: options(db))
+            let rows = try readAll(source).compactMap(\.row)
+            #expect(rows.map { $0.columns["user_id"] } == ["u1", "u2", "u3", "u5"])
+            #expect(rows.first?.columns == ["user_id": "u1", "name": "Zoë!"])
+        }
+    }
+
+    @Test("JSONB and text metadata both map to an object; bad rows are rejected with a reason")
+    func metadataAndBadRows() async throws {
+        try await withTestDatabase { db in
+            try await makeUsers(db)
+            for column in ["metadata", "meta_text"] {
+                var mapping = Self.mapping
+                mapping.metadata = column
+                let mapper = RecordMapper(mapping: mapping)
+                let source = try PostgresSource(table: "users", options: options(db))
+                var accepted: [String: [String: JSONValue]] = [:]
+                var rejected: [String?: RejectionReason] = [:]
+                for row in try readAll(source).compactMap(\.row) {
+                    switch mapper.record(from: row) {
+                    case .success(let record): accepted[record.externalID] = record.metadata
+                    case .failure(let rejection): rejected[rejection.externalID] = rejection.reason
+                    }
+                }
+                #expect(accepted["u1"] == ["plan": "pro"].merging(column == "metadata" ? ["n": .number("1")] : [:]) { a, _ in a })
+                #expect(accepted["u2"] == [:])
+                #expect(rejected[nil] == .missingExternalID, "NULL id")
+                #expect(rejected["u3"]?.code == "metadata_not_object", "\(column): array or not JSON")
+                #expect(rejected["u5"]?.code == "metadata_not_object", "\(column): a JSON string or an array")
+            }
+        }
+    }
+
+    @Test("a mapped column the table lacks is named by checkColumns")
+    func missingColumn() async throws {
+        try await withTestDatabase { db in
+            try await makeUsers(db)
+            let source = try PostgresSource(table: "users", options: options(db))
+            try source.checkColumns(["id", "name", "email", "metadata"])
+            let error = try #require(throws: SourceError.self) { try source.checkColumns(["id", "full_name"]) }
+            #expect(error.code == "missing_column")
+            #expect(error.description.contains("\"full_name\""))
+            let missingTable = try PostgresSource(table: "nope", options: options(db))
+            #expect(throws: SourceError.self) { try missingTable.checkColumns(["id"]) }
+        }
+    }
+
+    @Test("with a change column, read(since:) returns only the rows changed since the watermark")
+    func incremental() async throws {
+        try await withTestDatabase { db in
+            try await makeUsers(db)
+            try await db.execute("UPDATE users SET updated_at = '2026-01-01T00:00:00Z'")
+            let source = try PostgresSource(table: "users", options: options(db, changeColumn: "updated_at"))
+            var count = 0
+            let full = try source.read(since: nil) { _ in count += 1 }
+            #expect(count == 5)
+            let watermark = try #require(full)
+            try await db.execute("UPDATE users SET name = 'Grace H', updated_at = '2026-01-02T00:00:00Z' WHERE id = 'u2'")
+            var ids: [JSONValue?] = []
+            let next = try source.read(since: watermark) { ids.append($0.row?.columns["id"]) }
+            #expect(ids == ["u2"], "the overlap is 0: only the row changed since the watermark comes back")
+            #expect(next != watermark)
+            // Nothing changed since: nothing is read.
+            var again = 0
+            let same = try source.read(since: next) { _ in again += 1 }
+            #expect(again == 0)
+            #expect(same == next)
+        }
+    }
+
+    @Test("a change column that is neither a timestamp nor a number is refused")
+    func changeColumnType() async throws {
+        try await withTestDatabase { db in
+            try await makeUsers(db)
+            let source = try PostgresSource(table: "users", options: options(db, changeColumn: "name"))
+            #expect(throws: SourceError.self) { try source.read(since: nil) { _ in } }
+        }
+    }
+
+    @Test("an unreachable server is a source error naming it, not a crash")
+    func unreachable() throws {
+        let url = PostgresURL(user: "nobody", host: "127.0.0.1", port: 1, database: "none")
+        let source = try PostgresSource(table: "users", options: PostgresSourceOptions(url: url, connectTimeout: 2))
+        let error = try #require(throws: SourceError.self) { try readAll(source) }
+        #expect(error.description.contains("postgres://nobody@127.0.0.1:1/none"))
+    }
+}
