@@ -56,6 +56,8 @@ struct BiOptions: Sendable {
     var postgresURL = ""
     var postgresLines: [String] = []
     var deletions = "ignore"
+    /// Lifts the mass-change guard, for tests that change every user on purpose.
+    var raiseGuard = false
     var direction = "both"
     var conflictPolicy = "local"
     var pullInterval = "1ms"
@@ -188,6 +190,7 @@ final class BiFixture: Sendable {
             "  conflict_policy: \(options.conflictPolicy)",
             "  deletions: \(options.deletions)",
             "  pull_interval: \(options.pullInterval)",
+        ] + (options.raiseGuard ? ["  guard: { max_changed: 100%, max_cleared: 100% }"] : []) + [
             "retry:",
             "  base_delay: 50ms",
             "  max_delay: 200ms",

@@ -196,6 +196,7 @@ struct PostgresEngineTests {
                 try await db.execute("CREATE VIEW slow_users AS SELECT id, slow(name) AS name, email, metadata, note FROM users")
                 var options = try options(db)
                 options.postgresLines = []
+                options.raiseGuard = true  // every user changes, on purpose
                 let yaml = f.yaml(options).replacingOccurrences(of: "  table: users", with: "  table: slow_users")
                 let config = try ConfigLoader.parse(
                     yaml: yaml, fileName: f.directory.appendingPathComponent("slow.yaml").path, environment: [:],

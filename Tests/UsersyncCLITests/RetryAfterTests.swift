@@ -63,7 +63,8 @@ struct RetryAfterTests {
                 // before the client has read the 429 may be followed by one more; after that,
                 // nothing until the stated time.
                 #expect(early.count <= 2 * (concurrency - 1), "\(early.count) perform.chat requests within the Retry-After window: \(described)")
-                #expect(early.allSatisfy { $0.time < throttled.time.addingTimeInterval(0.5) },
+                // (Within 2 s: on a loaded machine an in-flight request can reach the sandbox late.)
+                #expect(early.allSatisfy { $0.time < throttled.time.addingTimeInterval(2) },
                         "perform.chat requests well inside the Retry-After window: \(described)")
             }
             let later = log.filter { $0.time >= until }
