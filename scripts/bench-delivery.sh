@@ -51,7 +51,7 @@ source:
   path: {work}/source.jsonl
   settle_time: 0s
   fields: {{ external_id: id, name: name, email: email, metadata: metadata }}
-sync: {{ direction: push }}
+sync: {{ direction: push, guard: {{ max_changed: 100%, max_cleared: 100% }} }}  # every user changes on purpose
 retry: {{ base_delay: 100ms, max_delay: 2s }}
 log: {{ level: warning, format: logfmt }}
 providers:
