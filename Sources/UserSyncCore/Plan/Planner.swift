@@ -224,16 +224,18 @@ public struct Planner {
     /// Groups of users whose e-mail addresses are equal once case-folded (a group of two or
     /// more each; duplicate ids are left out, they are not synced at all).
     private func sharedEmailGroups() -> [[String]] {
-        var byHash: [UInt64: Int] = [:]
+        // Sorting a copy of the hashes finds the few that repeat without a dictionary of every
+        // address (a million entries would cost more memory than the rest of the plan).
+        var sorted = emailHashes.filter { $0 != 0 }
+        sorted.sort()
+        var repeated: Set<UInt64> = []
+        for i in sorted.indices.dropFirst() where sorted[i] == sorted[i - 1] { repeated.insert(sorted[i]) }
+        guard !repeated.isEmpty else { return [] }
         var groups: [UInt64: [Int]] = [:]
-        for (user, hash) in emailHashes.enumerated() where hash != 0 && entries[user].seen && !entries[user].duplicate {
-            if let first = byHash[hash] {
-                groups[hash, default: [first]].append(user)
-            } else {
-                byHash[hash] = user
-            }
+        for (user, hash) in emailHashes.enumerated() where repeated.contains(hash) && entries[user].seen && !entries[user].duplicate {
+            groups[hash, default: []].append(user)
         }
-        return groups.values.map { $0.map { index.ids[$0] }.sorted() }.sorted { $0[0] < $1[0] }
+        return groups.values.filter { $0.count > 1 }.map { $0.map { index.ids[$0] }.sorted() }.sorted { $0[0] < $1[0] }
     }
 
     /// A 64-bit FNV-1a hash of the address, case-folded (ASCII by bytes, other text by
