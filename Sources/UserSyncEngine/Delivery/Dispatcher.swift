@@ -110,6 +110,10 @@ public actor Dispatcher {
         try await withThrowingTaskGroup(of: (Delivery, String?, ProviderResponse).self) { group in
             var inFlight = 0
             var halted = false
+            // A success, kept to be recorded just after the next requests have started: it
+            // changes nothing about what may be sent, and recording it (a commit now and then)
+            // would otherwise leave the pipe short for that long.
+            var unrecorded: (Delivery, String?, ProviderResponse)?
             while true {
                 progress()
                 starting: while !halted && !stop.isSet && !Task.isCancelled {
@@ -131,12 +135,20 @@ public actor Dispatcher {
                     group.addTask { await Self.deliver(delivery, adapter: adapter, store: store, provider: provider) }
                     inFlight += 1
                 }
+                if let (delivery, providerUserID, response) = unrecorded {
+                    unrecorded = nil
+                    _ = try record(response, for: delivery, providerUserID: providerUserID, now: clock(), report: &report)
+                }
                 guard inFlight > 0 else { break }
                 // Nothing else to do meanwhile: what was answered is recorded before waiting.
                 if inFlight < concurrency || halted { try flushAcknowledgements() }
                 guard let (delivery, providerUserID, response) = try await group.next() else { break }
                 inFlight -= 1
                 progress()
+                if response == .success, machine.circuit == .closed, machine.pause == nil {
+                    unrecorded = (delivery, providerUserID, response)
+                    continue
+                }
                 let halt = try record(response, for: delivery, providerUserID: providerUserID, now: clock(), report: &report)
                 if halt && !halted {
                     halted = true
