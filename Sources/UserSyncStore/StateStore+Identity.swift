@@ -76,10 +76,6 @@ extension StateStore {
         }
     }
 
-    public func sharedEmailCount() throws(StoreError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM shared_email") ?? 0 }
-    }
-
     /// What the provider was last confirmed to hold, for a batch of users.
     public func confirmedStates(provider: ProviderID, externalIDs: [String]) throws(StoreError) -> [String: ConfirmedState] {
         try read { db in
