@@ -106,7 +106,8 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/PostgresTestSupport"),
-        .testTarget(name: "UserSyncCoreTests", dependencies: ["UserSyncCore"]),
+        // Golden/: planner and reconciler scenarios as fixture folders (read through #filePath).
+        .testTarget(name: "UserSyncCoreTests", dependencies: ["UserSyncCore"], exclude: ["Golden"]),
         .testTarget(name: "UserSyncStoreTests", dependencies: ["UserSyncStore", "UserSyncCore"]),
         .testTarget(name: "UserSyncSourcesTests", dependencies: [
             "UserSyncSources", "UserSyncCore", "PostgresTestSupport", .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,6 +1,8 @@
 import Testing
 import UserSyncCore
 
+/// The planner's scenarios live in `Golden/planner/<case>/` (see `PlannerGoldenFixture`); the
+/// tests here check what a transcript cannot say.
 @Suite("Planner golden scenarios")
 struct PlannerGoldenTests {
     struct Outcome {
@@ -8,9 +10,11 @@ struct PlannerGoldenTests {
         var removals: [GoldenEvent] = []
         var changes: [PlannedChange] = []
         var summary = PlanSummary()
+
+        var transcript: String { PlannerTranscript.render(events: events, removals: removals, summary: summary) }
     }
 
-    static func run(_ c: GoldenCase) -> Outcome {
+    static func run(_ c: PlannerScenario) -> Outcome {
         var planner = Planner(projectors: c.projectors, mapping: goldenMapping, deletions: c.deletions)
         for projector in c.projectors {
             for record in c.snapshot[projector.provider] ?? [] {
@@ -34,18 +38,24 @@ struct PlannerGoldenTests {
         return outcome
     }
 
-    @Test(arguments: GoldenCase.all)
-    func golden(_ c: GoldenCase) {
-        let outcome = Self.run(c)
-        #expect(outcome.events == c.events)
-        #expect(outcome.removals.count == c.removals.count)
-        #expect(Set(outcome.removals) == c.removals)
-        #expect(outcome.summary == c.summary)
+    static let folders = GoldenFolder.all("planner")
+
+    @Test func theScenarioFoldersAreFound() {
+        #expect(Self.folders.count >= 28, "Golden/planner is missing or was emptied")
     }
 
-    @Test(arguments: GoldenCase.all)
-    func countsAgreeWithTheEvents(_ c: GoldenCase) {
+    @Test(arguments: folders)
+    func golden(_ folder: GoldenFolder) throws {
+        let outcome = Self.run(try PlannerGoldenFixture(folder).scenario)
+        if let difference = folder.compare(outcome.transcript) {
+            Issue.record(Comment(rawValue: difference))
+        }
+    }
+
+    @Test(arguments: folders)
+    func countsAgreeWithTheEvents(_ folder: GoldenFolder) throws {
         // Every change still standing at the end is counted exactly once, every rejection too.
+        let c = try PlannerGoldenFixture(folder).scenario
         let outcome = Self.run(c)
         let retracted = Set(outcome.events.compactMap { event -> String? in
             if case .retract(let id) = event { return id }
@@ -67,8 +77,7 @@ struct PlannerGoldenTests {
     }
 
     @Test func changesCarryTheProjectedDocumentItsDigestAndTheRecord() throws {
-        let outcome = Self.run(GoldenCase(
-            name: "", projectors: [.alpha, .beta], source: [row(ada)], summary: PlanSummary()))
+        let outcome = Self.run(PlannerScenario(projectors: [.alpha, .beta], source: [row(ada)]))
         #expect(outcome.changes.count == 2)
         for change in outcome.changes {
             let projector = try #require([FakeProjector.alpha, .beta].first { $0.provider == change.provider })
@@ -80,8 +89,7 @@ struct PlannerGoldenTests {
     }
 
     @Test func removalsCarryNoDocument() {
-        let outcome = Self.run(GoldenCase(
-            name: "", deletions: .report, snapshot: [.alpha: [bob]], source: [], summary: PlanSummary()))
+        let outcome = Self.run(PlannerScenario(deletions: .report, snapshot: [.alpha: [bob]], source: []))
         var planner = Planner(projectors: [FakeProjector.alpha], mapping: goldenMapping, deletions: .report)
         planner.remember(provider: .alpha, externalID: "bob", digest: FakeProjector.alpha.digest(of: bob))
         var removals: [PlannedChange] = []
@@ -96,7 +104,7 @@ struct PlannerGoldenTests {
     @Test func aSecondPlanOverWhatTheFirstEmittedIsQuiet() {
         // Given a first plan whose changes were all queued
         let source: [GoldenInput] = [row(ada), row(bob), row(cy, ["name": "Cy Twombly"])]
-        let first = Self.run(GoldenCase(name: "", projectors: [.alpha, .beta], snapshot: [.alpha: [cy]], source: source, summary: PlanSummary()))
+        let first = Self.run(PlannerScenario(projectors: [.alpha, .beta], snapshot: [.alpha: [cy]], source: source))
         #expect(first.changes.count == 6)
         // When the same source is planned against those digests
         var planner = Planner(projectors: [FakeProjector.alpha, .beta], mapping: goldenMapping, deletions: .report)
@@ -140,8 +148,7 @@ struct PlannerGoldenTests {
     }
 
     @Test func aSnapshotOfAnUnplannedProviderIsIgnored() {
-        let outcome = Self.run(GoldenCase(
-            name: "", deletions: .report, snapshot: [:], source: [row(ada)], summary: PlanSummary()))
+        let outcome = Self.run(PlannerScenario(deletions: .report, snapshot: [:], source: [row(ada)]))
         var planner = Planner(projectors: [FakeProjector.alpha], mapping: goldenMapping, deletions: .report)
         planner.remember(provider: "gamma", externalID: "ada", digest: FakeProjector.alpha.digest(of: ada))
         planner.remember(provider: "gamma", externalID: "bob", digest: FakeProjector.alpha.digest(of: bob))

@@ -3,82 +3,24 @@ import UserSyncCore
 
 /// Three-way reconciliation, field by field, as golden scenarios: base (what the provider was
 /// last confirmed to hold), local projection, remote document → accepted paths and conflicts.
+/// The scenarios are folders under `Golden/reconciler`; the tests here say what a transcript cannot.
 @Suite("Reconciler golden scenarios")
 struct ReconcilerGoldenTests {
-    struct Case: Sendable, CustomTestStringConvertible {
-        let name: String
-        let policy: ConflictPolicy
-        let base: JSONValue?
-        let local: JSONValue
-        let remote: JSONValue
-        var localTime: Double? = nil
-        var remoteTime: Double? = nil
-        let accepted: [String]
-        let conflicts: [String: Reconciler.Conflict.Resolution]
-        var testDescription: String { name }
+    static let folders = GoldenFolder.all("reconciler")
+
+    @Test func theScenarioFoldersAreFound() {
+        #expect(Self.folders.count >= 15, "Golden/reconciler is missing or was emptied")
     }
 
-    static let base: JSONValue = ["name": "Ada", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]]
-
-    static let cases: [Case] = [
-        Case(name: "nothing changed", policy: .local, base: base, local: base, remote: base, accepted: [], conflicts: [:]),
-        Case(name: "remote-only change is pulled back", policy: .local, base: base, local: base,
-             remote: ["name": "Ada King", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             accepted: ["name"], conflicts: [:]),
-        Case(name: "local-only change is left to the planner", policy: .local, base: base,
-             local: ["name": "Ada L", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]], remote: base,
-             accepted: [], conflicts: [:]),
-        Case(name: "same change on both sides is nothing", policy: .manual, base: base,
-             local: ["name": "Ada K", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             remote: ["name": "Ada K", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             accepted: [], conflicts: [:]),
-        Case(name: "metadata merges key by key: local plan, remote country", policy: .manual, base: base,
-             local: ["name": "Ada", "email": "ada@example.com", "metadata": ["plan": "pro", "country": "UK"]],
-             remote: ["name": "Ada", "email": "ada@example.com", "metadata": ["plan": "free", "country": "FR"]],
-             accepted: ["metadata.country"], conflicts: [:]),
-        Case(name: "remote adds a metadata key", policy: .local, base: base, local: base,
-             remote: ["name": "Ada", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK", "vip": true]],
-             accepted: ["metadata.vip"], conflicts: [:]),
-        Case(name: "remote removes a metadata key", policy: .local, base: base, local: base,
-             remote: ["name": "Ada", "email": "ada@example.com", "metadata": ["plan": "free"]],
-             accepted: ["metadata.country"], conflicts: [:]),
-        Case(name: "conflict, policy local", policy: .local, base: base,
-             local: ["name": "Ada L", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             remote: ["name": "Ada R", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             accepted: [], conflicts: ["name": .local]),
-        Case(name: "conflict, policy remote", policy: .remote, base: base,
-             local: ["name": "Ada L", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             remote: ["name": "Ada R", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             accepted: ["name"], conflicts: ["name": .remote]),
-        Case(name: "conflict, policy manual holds", policy: .manual, base: base,
-             local: ["name": "Ada L", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             remote: ["name": "Ada R", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             accepted: [], conflicts: ["name": .held]),
-        Case(name: "conflict, policy newest, remote later", policy: .newest, base: base,
-             local: ["name": "Ada L", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             remote: ["name": "Ada R", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             localTime: 100, remoteTime: 200, accepted: ["name"], conflicts: ["name": .remote]),
-        Case(name: "conflict, policy newest, local later", policy: .newest, base: base,
-             local: ["name": "Ada L", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             remote: ["name": "Ada R", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             localTime: 300, remoteTime: 200, accepted: [], conflicts: ["name": .local]),
-        Case(name: "conflict, policy newest without a local time falls back to local", policy: .newest, base: base,
-             local: ["name": "Ada L", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             remote: ["name": "Ada R", "email": "ada@example.com", "metadata": ["plan": "free", "country": "UK"]],
-             remoteTime: 200, accepted: [], conflicts: ["name": .local]),
-        Case(name: "no base yet: the local source is the truth", policy: .remote, base: nil, local: base,
-             remote: ["name": "Other", "email": "x@example.com", "metadata": [:]], accepted: [], conflicts: [:]),
-        Case(name: "numbers compare canonically (1.50 == 1.5)", policy: .local, base: ["metadata": ["score": .number("1.5")]],
-             local: ["metadata": ["score": .number("1.5")]], remote: ["metadata": ["score": .number("1.50")]], accepted: [], conflicts: [:]),
-    ]
-
-    @Test(arguments: cases)
-    func scenario(_ c: Case) {
-        let outcome = Reconciler(policy: c.policy).reconcile(
-            .init(base: c.base, local: c.local, remote: c.remote, localUpdatedAt: c.localTime, remoteUpdatedAt: c.remoteTime))
-        #expect(outcome.accepted.map(\.path).sorted() == c.accepted.sorted())
-        #expect(Dictionary(uniqueKeysWithValues: outcome.conflicts.map { ($0.path, $0.resolution) }) == c.conflicts)
-        #expect(outcome.isHeld == c.conflicts.values.contains(.held))
+    /// `Golden/reconciler/<case>/`: base, local and remote documents → accepted paths and
+    /// conflicts with their resolution and rule (see `ReconcilerGoldenFixture`).
+    @Test(arguments: folders)
+    func golden(_ folder: GoldenFolder) throws {
+        let fixture = try ReconcilerGoldenFixture(folder)
+        let outcome = Reconciler(policy: fixture.policy).reconcile(fixture.input)
+        if let difference = folder.compare(ReconcilerTranscript.render(outcome)) {
+            Issue.record(Comment(rawValue: difference))
+        }
     }
 
     @Test func unownedPathsAreNeverActedOn() {
