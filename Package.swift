@@ -101,6 +101,12 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The testing kit, as HummingbirdTesting is hummingbird's: an in-memory provider, the
+        // adapter conformance suite, a manual clock, and the sandbox session the tests share.
+        .target(name: "UserSyncTesting", dependencies: [
+            "UserSyncCore", "UserSyncProviders", "UserSyncSandbox",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         // A throwaway PostgreSQL server's address and per-test databases (scripts/test.sh starts it).
         .target(name: "PostgresTestSupport", dependencies: [
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -119,15 +125,15 @@ let package = Package(
         .testTarget(name: "UserSyncDaemonTests", dependencies: ["UserSyncDaemon"]),
         .testTarget(name: "UserSyncConfigTests", dependencies: ["UserSyncConfig"]),
         .testTarget(name: "UserSyncProvidersTests", dependencies: [
-            "UserSyncProviders", "UserSyncSandbox", "UserSyncCore",
+            "UserSyncProviders", "UserSyncSandbox", "UserSyncCore", "UserSyncTesting",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "UserSyncSandboxTests", dependencies: [
-            "UserSyncSandbox", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "UserSyncSandbox", "UserSyncTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "UserSyncEngineTests", dependencies: [
             "UserSyncEngine", "UserSyncSandbox", "UserSyncStore", "UserSyncConfig", "UserSyncCore", "UserSyncSources",
-            "PostgresTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            "UserSyncTesting", "PostgresTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         // End to end: starts the real `usersync` binary.
         .testTarget(name: "UsersyncCLITests", dependencies: [

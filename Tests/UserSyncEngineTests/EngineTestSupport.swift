@@ -7,6 +7,7 @@ import UserSyncCore
 import UserSyncEngine
 import UserSyncSandbox
 import UserSyncStore
+import UserSyncTesting
 
 /// One user of the local source (a JSONL line).
 struct SourceUser: Sendable {
@@ -223,43 +224,13 @@ final class EngineFixture: Sendable {
 func withEngineFixture<T>(
     _ configuration: SandboxConfiguration = engineSandbox(), _ body: (EngineFixture) async throws -> T
 ) async throws -> T {
-    let sandbox = SandboxServer(configuration: configuration)
-    try await sandbox.start()
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
-    let fixture: EngineFixture
-    do {
-        fixture = try EngineFixture(sandbox: sandbox, client: client)
-    } catch {
-        try? await client.shutdown()
-        try? await sandbox.shutdown()
-        throw error
-    }
-    do {
-        let result = try await body(fixture)
-        try await client.shutdown()
-        try await sandbox.shutdown()
-        fixture.removeDirectory()
-        return result
-    } catch {
-        try? await client.shutdown()
-        try? await sandbox.shutdown()
-        fixture.removeDirectory()
-        throw error
+    try await withSandboxSession(configuration) { session in
+        let fixture = try EngineFixture(sandbox: session.sandbox, client: session.client)
+        defer { fixture.removeDirectory() }
+        return try await body(fixture)
     }
 }
 
 func engineSandbox(tokenUserKey: SandboxTokenUserKey = .customerUser) -> SandboxConfiguration {
-    SandboxConfiguration(
-        performChatLimit: SandboxRateLimit(requestsPerMinute: nil),
-        commBoxLimit: SandboxRateLimit(requestsPerMinute: nil),
-        performChatTokenRequestsPerMinute: nil,
-        tokenUserKey: tokenUserKey,
-        seed: 7,
-        requestLogCapacity: 20_000)
-}
-
-extension JSONValue {
-    var sandboxJSON: SandboxJSON {
-        try! SandboxJSON.parse(Data(canonicalText.utf8))
-    }
+    .unlimited(tokenUserKey: tokenUserKey, seed: 7, requestLogCapacity: 20_000)
 }

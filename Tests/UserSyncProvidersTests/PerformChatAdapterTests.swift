@@ -5,6 +5,7 @@ import Testing
 import UserSyncCore
 import UserSyncProviders
 import UserSyncSandbox
+import UserSyncTesting
 
 @Suite("perform.chat adapter over real HTTP")
 struct PerformChatAdapterTests {
@@ -201,7 +202,7 @@ struct PerformChatAdapterTests {
 
     @Test(arguments: SandboxTokenUserKey.allCases)
     func missingUsersAreCreatedThroughTokenGenerationWhenAnAgentIsConfigured(key: SandboxTokenUserKey) async throws {
-        try await withProviderSandbox(unlimitedSandbox(tokenUserKey: key)) { h in
+        try await withProviderSandbox(SandboxConfiguration.unlimited(tokenUserKey: key)) { h in
             let resolved = await h.performChat(agentID: "agent-1").resolveIDs(for: [UserRecord(externalID: "newbie")])
             let created = try #require(h.sandbox.performChatUser(externalID: "newbie"))
             #expect(resolved == ["newbie": .found(created.id)])

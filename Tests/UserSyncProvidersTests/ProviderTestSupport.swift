@@ -5,6 +5,7 @@ import Testing
 import UserSyncCore
 import UserSyncProviders
 import UserSyncSandbox
+import UserSyncTesting
 
 /// A started sandbox, a real HTTP client talking to it over loopback, and adapters built the
 /// way the engine builds them (but with an open gate).
@@ -43,50 +44,14 @@ struct ProviderHarness {
     }
 }
 
-/// Starts a sandbox on an ephemeral loopback port with no rate limits (unless the
-/// configuration says otherwise), runs `body`, then shuts client and server down.
+/// Starts a sandbox with no rate limits (unless the configuration says otherwise), runs `body`
+/// with adapters pointed at it, then shuts client and server down.
 func withProviderSandbox<T>(
-    _ configuration: SandboxConfiguration = unlimitedSandbox(),
+    _ configuration: SandboxConfiguration = .unlimited(),
     _ body: (ProviderHarness) async throws -> T
 ) async throws -> T {
-    let sandbox = SandboxServer(configuration: configuration)
-    try await sandbox.start()
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
-    let harness = ProviderHarness(sandbox: sandbox, client: client)
-    do {
-        let result = try await body(harness)
-        try await client.shutdown()
-        try await sandbox.shutdown()
-        return result
-    } catch {
-        try? await client.shutdown()
-        try? await sandbox.shutdown()
-        throw error
-    }
-}
-
-func unlimitedSandbox(tokenUserKey: SandboxTokenUserKey = .customerUser) -> SandboxConfiguration {
-    SandboxConfiguration(
-        performChatLimit: SandboxRateLimit(requestsPerMinute: nil),
-        commBoxLimit: SandboxRateLimit(requestsPerMinute: nil),
-        performChatTokenRequestsPerMinute: nil,
-        tokenUserKey: tokenUserKey,
-        seed: 1,
-        requestLogCapacity: 10_000)
-}
-
-extension JSONValue {
-    /// The same value as the sandbox stores it (parsed from the text the adapter sends).
-    var sandboxJSON: SandboxJSON {
-        // Canonical text is always valid JSON.
-        try! SandboxJSON.parse(Data(canonicalText.utf8))
-    }
-}
-
-extension SandboxJSON {
-    /// The same value in the engine's vocabulary.
-    var jsonValue: JSONValue {
-        try! JSONParser.parse(serialized())
+    try await withSandboxSession(configuration) { session in
+        try await body(ProviderHarness(sandbox: session.sandbox, client: session.client))
     }
 }
 

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import UserSyncSandbox
+import UserSyncTesting
 
 /// A started sandbox plus an HTTP client speaking to it over real loopback.
 struct SandboxHarness {
@@ -58,18 +59,7 @@ func withSandbox<T>(
     _ configuration: SandboxConfiguration = SandboxConfiguration(),
     _ body: (SandboxHarness) async throws -> T
 ) async throws -> T {
-    let sandbox = SandboxServer(configuration: configuration)
-    try await sandbox.start()
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
-    let harness = SandboxHarness(sandbox: sandbox, client: client)
-    do {
-        let result = try await body(harness)
-        try await client.shutdown()
-        try await sandbox.shutdown()
-        return result
-    } catch {
-        try? await client.shutdown()
-        try? await sandbox.shutdown()
-        throw error
+    try await withSandboxSession(configuration) { session in
+        try await body(SandboxHarness(sandbox: session.sandbox, client: session.client))
     }
 }

@@ -5,21 +5,30 @@ import UserSyncProviders
 /// is a ceiling the provider never sees exceeded.
 public actor RateLimiter: RequestGate {
     private let interval: Duration
-    private var nextSlot: ContinuousClock.Instant
-    private let clock = ContinuousClock()
+    /// The next free slot, as time since the limiter was made.
+    private var nextSlot: Duration = .zero
+    /// The clock, reduced to what pacing needs, so tests can drive it by hand.
+    private let elapsed: @Sendable () -> Duration
+    private let sleepUntil: @Sendable (Duration) async throws -> Void
+
+    public init<C: Clock<Duration> & Sendable>(requestsPerMinute: Int, clock: C) where C.Instant: Sendable {
+        let perMinute = max(1, requestsPerMinute)
+        interval = .nanoseconds(60_000_000_000 / Int64(perMinute))
+        let origin = clock.now
+        elapsed = { origin.duration(to: clock.now) }
+        sleepUntil = { offset in try await clock.sleep(until: origin.advanced(by: offset), tolerance: .milliseconds(1)) }
+    }
 
     public init(requestsPerMinute: Int) {
-        let perMinute = max(1, requestsPerMinute)
-        self.interval = .nanoseconds(60_000_000_000 / Int64(perMinute))
-        self.nextSlot = clock.now
+        self.init(requestsPerMinute: requestsPerMinute, clock: ContinuousClock())
     }
 
     public func enter() async throws {
-        let now = clock.now
+        let now = elapsed()
         let slot = max(now, nextSlot)
         nextSlot = slot + interval
         if slot > now {
-            try await clock.sleep(until: slot, tolerance: .milliseconds(1))
+            try await sleepUntil(slot)
         }
     }
 }

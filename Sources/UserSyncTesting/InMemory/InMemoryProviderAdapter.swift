@@ -3,32 +3,32 @@ import UserSyncCore
 import UserSyncProviders
 
 /// A provider held in memory: the reference implementation of the `ProviderAdapter` contract,
-/// run through the same conformance suite as the real adapters, and a fake for tests that
-/// need scripted answers without any HTTP.
+/// run through the same conformance suite as the real adapters (`AdapterConformance`), and a
+/// fake for tests that need scripted answers without any HTTP.
 ///
 /// Users are keyed by a provider id (`mem_<n>`); `push` replaces the stored document whole,
 /// `fetch` returns it as stored. `script` answers are consumed one per request before the
 /// normal handling, like the sandbox's fault scripts.
-final class InMemoryProviderAdapter: ProviderAdapter {
-    struct StoredUser: Sendable, Equatable {
-        var providerUserID: String
-        var externalID: String
-        var document: JSONValue
-        var revision: Int
+public final class InMemoryProviderAdapter: ProviderAdapter {
+    public struct StoredUser: Sendable, Equatable {
+        public var providerUserID: String
+        public var externalID: String
+        public var document: JSONValue
+        public var revision: Int
     }
 
-    struct State: Sendable {
+    private struct State: Sendable {
         var users: [String: StoredUser] = [:]
         var nextNumber = 1
         var script: [ProviderResponse] = []
         var requests: [String] = []
     }
 
-    let provider: ProviderID
-    let projector: any ProviderProjector
+    public let provider: ProviderID
+    public let projector: any ProviderProjector
     private let state = Mutex(State())
 
-    init(provider: ProviderID = "memory", projector: any ProviderProjector = MemoryProjector()) {
+    public init(provider: ProviderID = "memory", projector: any ProviderProjector = MemoryProjector()) {
         self.provider = provider
         self.projector = projector
     }
@@ -37,7 +37,7 @@ final class InMemoryProviderAdapter: ProviderAdapter {
 
     /// Creates a user as if it existed at the provider before the test; returns its id.
     @discardableResult
-    func seed(externalID: String, document: JSONValue = ["metadata": [:]]) -> String {
+    public func seed(externalID: String, document: JSONValue = ["metadata": [:]]) -> String {
         state.withLock { state in
             let id = "mem_\(state.nextNumber)"
             state.nextNumber += 1
@@ -46,25 +46,25 @@ final class InMemoryProviderAdapter: ProviderAdapter {
         }
     }
 
-    func delete(providerUserID: String) {
+    public func delete(providerUserID: String) {
         _ = state.withLock { $0.users.removeValue(forKey: providerUserID) }
     }
 
     /// Answers consumed one per request (any kind) before normal handling.
-    func setScript(_ responses: [ProviderResponse]) {
+    public func setScript(_ responses: [ProviderResponse]) {
         state.withLock { $0.script = responses }
     }
 
-    func user(providerUserID: String) -> StoredUser? {
+    public func user(providerUserID: String) -> StoredUser? {
         state.withLock { $0.users[providerUserID] }
     }
 
     /// Every request so far, as `"resolve <external id>"`, `"push <id>"` or `"fetch <id>"`.
-    var requests: [String] { state.withLock { $0.requests } }
+    public var requests: [String] { state.withLock { $0.requests } }
 
     // MARK: ProviderAdapter
 
-    func resolveIDs(for records: [UserRecord], control: LookupControl) async -> [String: IDResolution] {
+    public func resolveIDs(for records: [UserRecord], control: LookupControl) async -> [String: IDResolution] {
         var results: [String: IDResolution] = [:]
         for record in records {
             let answer: IDResolution = state.withLock { state in
@@ -78,7 +78,7 @@ final class InMemoryProviderAdapter: ProviderAdapter {
         return results
     }
 
-    func push(document: JSONValue, providerUserID: String, record: UserRecord) async -> PushResult {
+    public func push(document: JSONValue, providerUserID: String, record: UserRecord) async -> PushResult {
         state.withLock { state in
             state.requests.append("push \(providerUserID)")
             if let scripted = Self.nextScripted(&state) { return PushResult(response: scripted) }
@@ -92,7 +92,7 @@ final class InMemoryProviderAdapter: ProviderAdapter {
         }
     }
 
-    func fetch(providerUserID: String, externalID: String) async -> FetchResult {
+    public func fetch(providerUserID: String, externalID: String) async -> FetchResult {
         state.withLock { state in
             state.requests.append("fetch \(providerUserID)")
             if let scripted = Self.nextScripted(&state) { return .failed(scripted) }
@@ -110,17 +110,5 @@ final class InMemoryProviderAdapter: ProviderAdapter {
         guard !state.script.isEmpty else { return nil }
         let next = state.script.removeFirst()
         return next == .success ? nil : next
-    }
-}
-
-/// The in-memory provider's document: name, email and the whole metadata object.
-struct MemoryProjector: ProviderProjector {
-    let provider: ProviderID = "memory"
-
-    func project(_ record: UserRecord) -> Result<JSONValue, RejectionReason> {
-        var document: [String: JSONValue] = ["metadata": .object(record.metadata)]
-        if let name = record.name { document["name"] = .string(name) }
-        if let email = record.email { document["email"] = .string(email) }
-        return .success(.object(document))
     }
 }
