@@ -45,9 +45,9 @@ let package = Package(
             "UserSyncCore",
             .product(name: "Yams", package: "Yams"),
         ]),
-        // One adapter per provider behind `ProviderAdapter`.
+        // One folder per provider: its config section, adapter, projector and pacing.
         .target(name: "UserSyncProviders", dependencies: [
-            "UserSyncCore",
+            "UserSyncCore", "UserSyncConfig",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -87,6 +87,7 @@ let package = Package(
         ]),
         .executableTarget(name: "usersync", dependencies: [
             "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncSources", "UserSyncStore", "UserSyncLogging", "UserSyncDaemon",
+            "UserSyncProviders",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -97,15 +98,17 @@ let package = Package(
         ]),
         // Benchmark helper: seeds a state database of a given size (scripts/bench.sh).
         .executableTarget(name: "usersync-bench", dependencies: [
-            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore", "UserSyncSources",
+            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore", "UserSyncSources", "UserSyncProviders",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The testing kit, as HummingbirdTesting is hummingbird's: an in-memory provider, the
-        // adapter conformance suite, a manual clock, and the sandbox session the tests share.
+        // adapter conformance suite, a manual clock, and the sandbox session the tests share;
+        // ThirdProvider/ is a test-only provider (a provider is one folder plus one line).
         .target(name: "UserSyncTesting", dependencies: [
-            "UserSyncCore", "UserSyncProviders", "UserSyncSandbox",
+            "UserSyncCore", "UserSyncConfig", "UserSyncProviders", "UserSyncSandbox",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // A throwaway PostgreSQL server's address and per-test databases (scripts/test.sh starts it).
         .target(name: "PostgresTestSupport", dependencies: [
@@ -123,7 +126,7 @@ let package = Package(
             "UserSyncLogging", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "UserSyncDaemonTests", dependencies: ["UserSyncDaemon"]),
-        .testTarget(name: "UserSyncConfigTests", dependencies: ["UserSyncConfig"]),
+        .testTarget(name: "UserSyncConfigTests", dependencies: ["UserSyncConfig", "UserSyncProviders"]),
         .testTarget(name: "UserSyncProvidersTests", dependencies: [
             "UserSyncProviders", "UserSyncSandbox", "UserSyncCore", "UserSyncTesting",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -133,7 +136,8 @@ let package = Package(
         ]),
         .testTarget(name: "UserSyncEngineTests", dependencies: [
             "UserSyncEngine", "UserSyncSandbox", "UserSyncStore", "UserSyncConfig", "UserSyncCore", "UserSyncSources",
-            "UserSyncTesting", "PostgresTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+            "UserSyncProviders", "UserSyncTesting", "UserSyncLogging",
+            "PostgresTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         // End to end: starts the real `usersync` binary.
         .testTarget(name: "UsersyncCLITests", dependencies: [

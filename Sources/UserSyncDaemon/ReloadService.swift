@@ -48,7 +48,9 @@ final class ReloadService: Service, Sendable {
         defer { notifier.ready() }
         let config: UserSyncConfiguration
         do {
-            config = try ConfigLoader.load(path: configPath, environment: environment)
+            // The providers the running config was loaded with are the ones this process knows.
+            let providers = await holder.engine.config.providers.registered
+            config = try ConfigLoader.load(path: configPath, environment: environment, providers: providers)
         } catch {
             for issue in error.issues {
                 logger.error("reload refused: invalid config; still running on the previous one", metadata: [

@@ -54,7 +54,7 @@ public final class SyncEngine: Sendable {
     public static func httpClientConfiguration(for config: UserSyncConfiguration) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
-        let concurrency = max(config.providers.performChat?.concurrency ?? 0, config.providers.commBox?.concurrency ?? 0)
+        let concurrency = config.providers.enabled.map(\.settings.concurrency).max() ?? 0
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, concurrency))
         return configuration
     }
@@ -337,7 +337,9 @@ public final class SyncEngine: Sendable {
     static func projectionKey(config: UserSyncConfiguration, providers: [ProviderID]) -> String {
         let providers = providers.map(\.rawValue).joined(separator: ",")
         let mapping = config.fieldMapping.columnsByField.map { "\($0.field)=\($0.column)" }.joined(separator: ",")
-        let content = (config.providers.commBox?.content ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-        return "|" + String(DocumentDigest(of: Array("\(providers);\(mapping);\(content)".utf8)).description)
+        // What each provider's settings add (CommBox's content mapping); empty parts are left
+        // out, so a key stays what it was before a provider had any.
+        let settings = config.providers.enabled.map(\.settings.projectionKey).filter { !$0.isEmpty }.joined(separator: ";")
+        return "|" + String(DocumentDigest(of: Array("\(providers);\(mapping);\(settings)".utf8)).description)
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import UserSyncConfig
 import UserSyncEngine
 import UserSyncLogging
+import UserSyncProviders
 
 /// Loading the config and setting up logging, shared by the subcommands.
 enum AppContext {
@@ -11,7 +12,7 @@ enum AppContext {
     /// (EX_CONFIG) before anything has started.
     static func loadConfig(_ options: ConfigOptions) throws -> UserSyncConfiguration {
         do {
-            return try ConfigLoader.load(path: options.config)
+            return try ConfigLoader.load(path: options.config, providers: BuiltInProviders.all)
         } catch {
             printError(error.description)
             throw ArgumentParser.ExitCode(SyncExitStatus.config)
@@ -55,12 +56,4 @@ enum AppContext {
 
 extension ExitCode {
     static let config = SyncExitStatus.config
-}
-
-extension UserSyncConfiguration {
-    /// Every secret value, so the log scrubber can blot them out wherever they appear.
-    var secretValues: [String] {
-        [providers.performChat?.keySecret.revealed, providers.commBox?.token.revealed, source.postgres?.password?.revealed]
-            .compactMap { $0 }
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UserSyncProviders
 @testable import UserSyncConfig
 
 /// One test per class of mistake: each message names the dotted key and the line.
@@ -283,7 +284,7 @@ struct ConfigErrorTests {
     @Test("the config file itself cannot be read")
     func unreadableConfigFile() {
         do {
-            _ = try ConfigLoader.load(path: "/nonexistent/usersync.yaml", environment: [:])
+            _ = try ConfigLoader.load(path: "/nonexistent/usersync.yaml", environment: [:], providers: BuiltInProviders.all)
             Issue.record("expected a ConfigError")
         } catch {
             #expect(error.description == "/nonexistent/usersync.yaml: cannot read the config file: no such file")

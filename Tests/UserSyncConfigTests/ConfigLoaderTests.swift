@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UserSyncProviders
 @testable import UserSyncConfig
 
 @Suite("Config loading")
@@ -76,7 +77,7 @@ struct ConfigLoaderTests {
         #expect(config.source.csv.delimiterByte == UInt8(ascii: ";"))
         #expect(config.source.fields == .init(
             externalID: "uid", name: nil, email: "mail", metadata: "meta", firstName: "fn", lastName: "ln",
-            phone: "tel", performchatID: "pc", commboxID: "cb"
+            phone: "tel", providerIDs: [.performchat: "pc", .commbox: "cb"]
         ))
         #expect(config.sync.interval == .seconds(5_400))
         #expect(config.sync.direction == .push)
@@ -146,7 +147,7 @@ struct ConfigLoaderTests {
         try "s\r\n".write(toFile: directory + "/pc-secret", atomically: true, encoding: .utf8)
         let yaml = Fixture.valid(replacing: "    key_secret: \(Fixture.performChatSecret)", with: "    key_secret_file: pc-secret")
         try yaml.write(toFile: directory + "/usersync.yaml", atomically: true, encoding: .utf8)
-        let config = try ConfigLoader.load(path: directory + "/usersync.yaml", environment: [:])
+        let config = try ConfigLoader.load(path: directory + "/usersync.yaml", environment: [:], providers: BuiltInProviders.all)
         #expect(config.providers.performChat?.keySecret.revealed == "s")
     }
 
@@ -161,7 +162,7 @@ struct ConfigLoaderTests {
     func relativePaths() throws {
         let yaml = Fixture.valid(replacing: "  path: /var/lib/usersync/state.db", with: "  path: ../state/state.db")
             .replacingOccurrences(of: "  path: /srv/app/users.jsonl", with: "  path: ./users.jsonl\n  inbound_path: inbound/x.jsonl")
-        let config = try ConfigLoader.parse(yaml: yaml, fileName: "/opt/usersync/config/usersync.yaml", environment: [:])
+        let config = try ConfigLoader.parse(yaml: yaml, fileName: "/opt/usersync/config/usersync.yaml", environment: [:], providers: BuiltInProviders.all)
         #expect(config.state.path == "/opt/usersync/state/state.db")
         #expect(config.source.path == "/opt/usersync/config/users.jsonl")
         #expect(config.source.inboundPath == "/opt/usersync/config/inbound/x.jsonl")
@@ -189,7 +190,7 @@ struct ConfigLoaderTests {
         try "example-secret\n".write(toFile: credentials + "/performchat-key-secret", atomically: true, encoding: .utf8)
         try "example-token\n".write(toFile: credentials + "/commbox-token", atomically: true, encoding: .utf8)
         // When it is loaded
-        let config = try ConfigLoader.load(path: example, environment: ["CREDENTIALS_DIRECTORY": credentials])
+        let config = try ConfigLoader.load(path: example, environment: ["CREDENTIALS_DIRECTORY": credentials], providers: BuiltInProviders.all)
         // Then it holds the documented values
         #expect(config.state.path == "/var/lib/usersync/state.db")
         #expect(config.source.kind == .jsonl)

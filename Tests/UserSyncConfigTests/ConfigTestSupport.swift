@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UserSyncProviders
 @testable import UserSyncConfig
 
 /// Helpers shared by the config tests.
@@ -34,7 +35,7 @@ enum ConfigFixture {
     }
 
     static func parse(_ yaml: String, environment: [String: String] = [:]) throws(ConfigError) -> UserSyncConfiguration {
-        try ConfigLoader.parse(yaml: yaml, fileName: fileName, environment: environment)
+        try ConfigLoader.parse(yaml: yaml, fileName: fileName, environment: environment, providers: BuiltInProviders.all)
     }
 
     /// The error parsing `yaml` throws; records a test failure when it parses.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UserSyncProviders
 @testable import UserSyncConfig
 
 @Suite("Effective config and secrets")

@@ -47,7 +47,7 @@ struct RecordMapperTests {
     @Test func mapsEveryField() throws {
         let mapping = FieldMapping(
             externalID: "user_id", name: "full_name", email: "mail", metadata: "meta", firstName: "given",
-            lastName: "family", phone: "tel", performchatID: "pc", commboxID: "cb")
+            lastName: "family", phone: "tel", providerIDs: ["performchat": "pc", "commbox": "cb"])
         let row: [String: JSONValue] = [
             "user_id": "u1", "full_name": "Ada Lovelace", "mail": "ada@example.com", "meta": ["plan": "pro"],
             "given": "Ada", "family": "Lovelace", "tel": .number("4420"), "pc": "pc-1", "cb": .number("99"),
@@ -56,7 +56,7 @@ struct RecordMapperTests {
         let record = try map(row, mapper: RecordMapper(mapping: mapping)).get()
         #expect(record == UserRecord(
             externalID: "u1", name: "Ada Lovelace", email: "ada@example.com", metadata: ["plan": "pro"],
-            firstName: "Ada", lastName: "Lovelace", phone: "4420", performchatID: "pc-1", commboxID: "99"))
+            firstName: "Ada", lastName: "Lovelace", phone: "4420", providerIDs: ["performchat": "pc-1", "commbox": "99"]))
     }
 
     @Test func emptyNullAndAbsentTextFieldsAreNil() {
@@ -203,9 +203,29 @@ struct RecordMapperTests {
     @Test func recordDocumentRoundTrips() {
         let record = UserRecord(
             externalID: "u1", name: "Ada", email: "ada@example.com", metadata: ["plan": "pro"], firstName: "A",
-            lastName: "L", phone: "1", performchatID: "p", commboxID: "c")
+            lastName: "L", phone: "1", providerIDs: ["performchat": "p", "commbox": "c"])
         #expect(UserRecord(document: record.document) == record)
         #expect(UserRecord(externalID: "u2").document == ["external_id": "u2", "metadata": [:]])
         #expect(UserRecord(document: ["name": "no id"]) == nil)
+    }
+
+    /// Merge bases and snapshots are stored documents: one written when each provider's id
+    /// was a field of its own reads into the map, and is written back byte for byte.
+    @Test func aDocumentStoredWithProviderIDFieldsStillReads() throws {
+        let stored = #"{"commbox_id":"101","email":"ada@example.com","external_id":"u1","metadata":{"plan":"pro"},"name":"Ada","performchat_id":"pc-1"}"#
+        let record = try #require(UserRecord(document: try JSONParser.parse(stored)))
+        #expect(record.providerIDs == ["performchat": "pc-1", "commbox": "101"])
+        #expect(record.externalID == "u1")
+        #expect(record.name == "Ada")
+        #expect(record.metadata == ["plan": "pro"])
+        #expect(record.document.canonicalText == stored)
+    }
+
+    @Test func providerIDFieldsAreTheOnlyOtherIDFields() {
+        #expect(ProviderID(idField: "performchat_id") == "performchat")
+        #expect(ProviderID(idField: "external_id") == nil)
+        #expect(ProviderID(idField: "_id") == nil)
+        #expect(ProviderID(idField: "name") == nil)
+        #expect(ProviderID("echodesk").idField == "echodesk_id")
     }
 }

@@ -7,6 +7,7 @@ import Testing
 import UserSyncConfig
 import UserSyncCore
 import UserSyncEngine
+import UserSyncProviders
 import UserSyncSandbox
 import UserSyncStore
 
@@ -222,7 +223,7 @@ final class BiFixture: Sendable {
     func configuration(_ options: BiOptions) throws -> UserSyncConfiguration {
         try ConfigLoader.parse(
             yaml: yaml(options), fileName: directory.appendingPathComponent("usersync.yaml").path, environment: [:],
-            configDirectory: directory.path)
+            configDirectory: directory.path, providers: BuiltInProviders.all)
     }
 
     func engine(_ options: BiOptions) throws -> SyncEngine {

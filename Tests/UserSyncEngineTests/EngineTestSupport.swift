@@ -5,6 +5,7 @@ import Testing
 import UserSyncConfig
 import UserSyncCore
 import UserSyncEngine
+import UserSyncProviders
 import UserSyncSandbox
 import UserSyncStore
 import UserSyncTesting
@@ -149,7 +150,7 @@ final class EngineFixture: Sendable {
     func configuration(_ options: EngineOptions = EngineOptions()) throws -> UserSyncConfiguration {
         try ConfigLoader.parse(
             yaml: yaml(options), fileName: directory.appendingPathComponent("usersync.yaml").path, environment: [:],
-            configDirectory: directory.path)
+            configDirectory: directory.path, providers: BuiltInProviders.all)
     }
 
     func engine(_ options: EngineOptions = EngineOptions()) throws -> SyncEngine {

@@ -5,6 +5,7 @@ import Testing
 import UserSyncConfig
 import UserSyncCore
 import UserSyncEngine
+import UserSyncProviders
 import UserSyncSandbox
 import UserSyncStore
 
@@ -168,11 +169,11 @@ struct MassChangeGuardTests {
             providers:
               performchat: {base_url: "https://api.perform.chat", key_id: k, key_secret: s}
             """
-        let config = try ConfigLoader.parse(yaml: yaml, fileName: "/tmp/x/usersync.yaml", environment: [:], configDirectory: "/tmp/x")
+        let config = try ConfigLoader.parse(yaml: yaml, fileName: "/tmp/x/usersync.yaml", environment: [:], configDirectory: "/tmp/x", providers: BuiltInProviders.all)
         #expect(config.sync.massChange == MassChangeLimits(maxChanged: 0.5, maxCleared: 0.025, minUsers: 10))
         #expect(throws: (any Error).self) {
             try ConfigLoader.parse(
-                yaml: yaml.replacingOccurrences(of: "50%", with: "half"), fileName: "/tmp/x/usersync.yaml", environment: [:], configDirectory: "/tmp/x")
+                yaml: yaml.replacingOccurrences(of: "50%", with: "half"), fileName: "/tmp/x/usersync.yaml", environment: [:], configDirectory: "/tmp/x", providers: BuiltInProviders.all)
         }
     }
 }

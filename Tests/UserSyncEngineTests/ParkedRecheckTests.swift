@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UserSyncCore
 import UserSyncEngine
+import UserSyncProviders
 import UserSyncSandbox
 import UserSyncStore
 

@@ -5,6 +5,7 @@ import Testing
 import UserSyncConfig
 import UserSyncCore
 import UserSyncEngine
+import UserSyncProviders
 import UserSyncSandbox
 import UserSyncStore
 
@@ -200,7 +201,7 @@ struct PostgresEngineTests {
                 let yaml = f.yaml(options).replacingOccurrences(of: "  table: users", with: "  table: slow_users")
                 let config = try ConfigLoader.parse(
                     yaml: yaml, fileName: f.directory.appendingPathComponent("slow.yaml").path, environment: [:],
-                    configDirectory: f.directory.path)
+                    configDirectory: f.directory.path, providers: BuiltInProviders.all)
                 let slowEngine = try SyncEngine(config: config, client: f.client, logger: BiFixture.logger, store: engine.store)
                 // When the server restarts while the cycle reads
                 let restart = Task.detached {

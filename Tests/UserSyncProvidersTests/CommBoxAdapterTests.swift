@@ -149,7 +149,7 @@ struct CommBoxAdapterTests {
 
     @Test func aRecordWithACommBoxIDNeedsNoRequest() async throws {
         try await withProviderSandbox { h in
-            let resolved = await h.commBox().resolveIDs(for: [UserRecord(externalID: "ada", email: "ada@example.com", commboxID: "100042")])
+            let resolved = await h.commBox().resolveIDs(for: [UserRecord(externalID: "ada", email: "ada@example.com", providerIDs: [.commbox: "100042"])])
             #expect(resolved == ["ada": .found("100042")])
             #expect(h.counts.commBox.total == 0)
         }

@@ -127,7 +127,7 @@ struct PerformChatAdapterTests {
 
     @Test func aKnownPerformChatIDCostsNoRequest() async throws {
         try await withProviderSandbox { h in
-            let resolved = await h.performChat().resolveIDs(for: [UserRecord(externalID: "ada", performchatID: "cu_9")])
+            let resolved = await h.performChat().resolveIDs(for: [UserRecord(externalID: "ada", providerIDs: [.performchat: "cu_9"])])
             #expect(resolved == ["ada": .found("cu_9")])
             #expect(h.counts.performChat.total == 0)
         }

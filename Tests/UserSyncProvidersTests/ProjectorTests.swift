@@ -6,7 +6,7 @@ import UserSyncProviders
 struct ProjectorTests {
     static let ada = UserRecord(
         externalID: "ada", name: "Ada Lovelace", email: "ada@example.com", metadata: ["plan": "pro", "seats": 3],
-        phone: "+44 20 7946 0000", performchatID: "pc-1", commboxID: "101")
+        phone: "+44 20 7946 0000", providerIDs: [.performchat: "pc-1", .commbox: "101"])
 
     private func project(_ projector: some ProviderProjector, _ record: UserRecord) throws -> JSONValue {
         try projector.project(record).get()
@@ -35,7 +35,7 @@ struct ProjectorTests {
         var other = Self.ada
         other.phone = "1"
         other.firstName = "A"
-        other.commboxID = "x"
+        other.providerIDs[.commbox] = "x"
         #expect(try project(PerformChatProjector(), other).digest == project(PerformChatProjector(), Self.ada).digest)
     }
 
@@ -120,7 +120,7 @@ struct ProjectorTests {
     /// dead-lettered. It is refused up front, for CommBox only, with the reason.
     @Test(arguments: ["abc", "0", "-4", "12.5", "cb-1"])
     func aCommBoxIDThatIsNotAPositiveIntegerIsRefused(_ id: String) throws {
-        let record = UserRecord(externalID: "u1", name: "Ada", commboxID: id)
+        let record = UserRecord(externalID: "u1", name: "Ada", providerIDs: [.commbox: id])
         guard case .invalidField(let field, let reason)? = failure(CommBoxProjector(), record) else {
             Issue.record("\(id) was accepted")
             return
@@ -128,7 +128,7 @@ struct ProjectorTests {
         #expect(field == "commbox_id")
         #expect(reason.contains("positive integer"))
         #expect(CommBoxProjector().digest(record).map { _ in true } == .failure(.invalidField(field: field, reason: reason)))
-        #expect(failure(CommBoxProjector(), UserRecord(externalID: "u1", commboxID: "94382332")) == nil)
+        #expect(failure(CommBoxProjector(), UserRecord(externalID: "u1", providerIDs: [.commbox: "94382332"])) == nil)
     }
 
     @Test func commBoxMapsMetadataToCustomFieldsAsText() throws {

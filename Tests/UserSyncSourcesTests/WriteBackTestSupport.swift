@@ -42,3 +42,10 @@ extension WriteBackResult {
 func writeBackError(_ body: () throws -> Void) -> SourceError? {
     sourceError(body)
 }
+
+// The built-in providers' names, as the state and the binary know them (this target does
+// not link the providers' module, where they are declared).
+extension ProviderID {
+    static let performchat: ProviderID = "performchat"
+    static let commbox: ProviderID = "commbox"
+}

@@ -70,3 +70,10 @@ extension StateStore {
         return rows
     }
 }
+
+// The built-in providers' names, as the state and the binary know them (this target does
+// not link the providers' module, where they are declared).
+extension ProviderID {
+    static let performchat: ProviderID = "performchat"
+    static let commbox: ProviderID = "commbox"
+}

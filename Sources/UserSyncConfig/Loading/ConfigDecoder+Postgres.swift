@@ -28,9 +28,7 @@ extension ConfigDecoder {
         }
         var password: Config.Secret?
         if ["password", "password_env", "password_file"].contains(where: { section.has($0) }) {
-            if let resolved = secretValue(section, "password") {
-                password = Config.Secret(resolved.value, origin: resolved.origin)
-            }
+            password = secret(section, "password")
         }
         var settings = Config.PostgresSettings(url: url ?? "")
         settings.password = password

@@ -1,42 +1,33 @@
 import Foundation
 import Yams
 
-/// `providers`: perform.chat and CommBox; at least one enabled.
+/// `providers`: one section per registered provider, at least one enabled. The shared keys
+/// are read here; each provider's schema reads its credentials and its own keys.
 extension ConfigDecoder {
-    static let performChatKeys = [
-        "enabled", "base_url",
-        "key_id", "key_id_env", "key_id_file",
-        "key_secret", "key_secret_env", "key_secret_file",
-        "requests_per_minute", "concurrency", "timeout", "auth_probe_interval",
-        "missing_recheck_interval", "create_missing", "agent_id",
-    ]
-    static let commBoxKeys = [
-        "enabled", "base_url",
-        "token", "token_env", "token_file",
-        "requests_per_minute", "concurrency", "timeout", "auth_probe_interval",
-        "missing_recheck_interval", "stream_provider_type", "pull_budget", "content",
-    ]
-
     func decodeProviders(_ top: ConfigSection) -> Config.ProvidersSettings? {
-        guard let providers = requiredSection(in: top, "providers", known: ["performchat", "commbox"]) else {
+        guard let section = requiredSection(in: top, "providers", known: providers.map { $0.id.rawValue }) else {
             return nil
         }
-        let performChatSection = section(in: providers, "performchat", known: Self.performChatKeys)
-        let commBoxSection = section(in: providers, "commbox", known: Self.commBoxKeys)
-        let performChatState = performChatSection.map(enablement) ?? .disabled
-        let commBoxState = commBoxSection.map(enablement) ?? .disabled
-        if performChatState == .disabled, commBoxState == .disabled {
-            report("providers", line: providers.line, "no provider is enabled: configure providers.performchat "
-                + "or providers.commbox (or both) with enabled: true")
+        var settings = Config.ProvidersSettings(registered: providers)
+        var anyEnabled = false
+        for schema in providers {
+            guard let own = self.section(in: section, schema.id.rawValue, known: schema.knownKeys) else { continue }
+            let state = enablement(own)
+            anyEnabled = anyEnabled || state != .disabled
+            guard state == .enabled, let decoded = decode(own, schema) else { continue }
+            settings.enabled.append(.init(schema: schema, settings: decoded))
         }
-        var settings = Config.ProvidersSettings()
-        if performChatState == .enabled, let performChatSection {
-            settings.performChat = decodePerformChat(performChatSection)
-        }
-        if commBoxState == .enabled, let commBoxSection {
-            settings.commBox = decodeCommBox(commBoxSection)
+        if !anyEnabled {
+            report("providers", line: section.line, "no provider is enabled: configure \(Self.alternatives(providers)) with enabled: true")
         }
         return settings
+    }
+
+    /// `providers.performchat or providers.commbox (or both)`.
+    private static func alternatives(_ providers: [any ProviderConfigSchema.Type]) -> String {
+        let names = providers.map { "providers.\($0.id)" }
+        guard names.count > 1 else { return names.first ?? "a provider" }
+        return names.dropLast().joined(separator: ", ") + " or " + names.last! + (names.count == 2 ? " (or both)" : " (or several)")
     }
 
     private enum Enablement {
@@ -55,49 +46,21 @@ extension ConfigDecoder {
         return enabled ? .enabled : .disabled
     }
 
-    private func decodePerformChat(_ section: ConfigSection) -> Config.PerformChatSettings? {
-        let baseURL = baseURL(section) ?? Config.PerformChatSettings.defaultBaseURL
-        let keyID = secretValue(section, "key_id")
-        let keySecret = secretValue(section, "key_secret")
-        var settings = Config.PerformChatSettings(
-            baseURL: baseURL, keyID: keyID?.value ?? "", keySecret: Config.Secret("", origin: .inline)
-        )
-        settings.requestsPerMinute = requestsPerMinute(section) ?? settings.requestsPerMinute
-        settings.concurrency = concurrency(section) ?? settings.concurrency
-        settings.timeout = duration(section, "timeout") ?? settings.timeout
-        settings.authProbeInterval = duration(section, "auth_probe_interval") ?? settings.authProbeInterval
-        settings.missingRecheckInterval = duration(section, "missing_recheck_interval") ?? settings.missingRecheckInterval
-        settings.createMissing = flag(section, "create_missing") ?? settings.createMissing
-        settings.agentID = text(section, "agent_id")
-        if settings.createMissing, !section.has("agent_id") {
-            report(section.key("agent_id"), line: section.line("create_missing"),
-                   "required when create_missing is true (users are created through token generation for this agent)")
+    /// The shared keys and the credentials, then the schema's own keys: in this order, so
+    /// that problems on one line are reported as they always were.
+    private func decode(_ section: ConfigSection, _ schema: any ProviderConfigSchema.Type) -> (any ProviderSettings)? {
+        var common = schema.commonDefaults
+        common.baseURL = baseURL(section) ?? common.baseURL
+        var credentials: [String: Config.Secret] = [:]
+        for key in schema.credentialKeys {
+            credentials[key] = secret(section, key)
         }
-        guard let keyID, let keySecret else { return nil }
-        settings.keyID = keyID.value
-        settings.keySecret = Config.Secret(keySecret.value, origin: keySecret.origin)
-        return settings
-    }
-
-    private func decodeCommBox(_ section: ConfigSection) -> Config.CommBoxSettings? {
-        let baseURL = baseURL(section) ?? Config.CommBoxSettings.defaultBaseURL
-        let token = secretValue(section, "token")
-        var settings = Config.CommBoxSettings(baseURL: baseURL, token: Config.Secret("", origin: .inline))
-        settings.requestsPerMinute = requestsPerMinute(section) ?? settings.requestsPerMinute
-        settings.concurrency = concurrency(section) ?? settings.concurrency
-        settings.timeout = duration(section, "timeout") ?? settings.timeout
-        settings.authProbeInterval = duration(section, "auth_probe_interval") ?? settings.authProbeInterval
-        settings.missingRecheckInterval = duration(section, "missing_recheck_interval") ?? settings.missingRecheckInterval
-        settings.streamProviderType = integer(
-            section, "stream_provider_type", in: 0...Int.max, expected: "a non-negative integer"
-        ) ?? settings.streamProviderType
-        settings.pullBudget = integer(
-            section, "pull_budget", in: 0...Int.max, expected: "a non-negative integer (0 = never pull)"
-        ) ?? settings.pullBudget
-        settings.content = decodeContent(section)
-        guard let token else { return nil }
-        settings.token = Config.Secret(token.value, origin: token.origin)
-        return settings
+        common.requestsPerMinute = requestsPerMinute(section) ?? common.requestsPerMinute
+        common.concurrency = concurrency(section) ?? common.concurrency
+        common.timeout = duration(section, "timeout") ?? common.timeout
+        common.authProbeInterval = duration(section, "auth_probe_interval") ?? common.authProbeInterval
+        common.missingRecheckInterval = duration(section, "missing_recheck_interval") ?? common.missingRecheckInterval
+        return schema.decode(section, common: common, credentials: credentials, reader: self)
     }
 
     private func requestsPerMinute(_ section: ConfigSection) -> Int? {
@@ -133,31 +96,31 @@ extension ConfigDecoder {
         return nil
     }
 
-    /// `content`: metadata key → CommBox custom field unique name.
-    private func decodeContent(_ section: ConfigSection) -> [String: String] {
-        guard let node = section.value("content") else { return [:] }
-        let key = section.key("content")
+    /// A mapping of names to names (`content: {plan: Plan}`); empty when absent. For the
+    /// messages: what the keys and the values name (`metadata key`, `CommBox custom field
+    /// name`), and what one value should be (`the CommBox custom field's unique name`).
+    public func nameMap(_ section: ConfigSection, _ name: String, keys: String, values: String, value expected: String) -> [String: String] {
+        guard let node = section.value(name) else { return [:] }
+        let key = section.key(name)
         guard case let .mapping(mapping) = node else {
-            report(section, "content", "expected a mapping of metadata key to CommBox custom field name, "
-                + "got \(node.valueDescription)")
+            report(section, name, "expected a mapping of \(keys) to \(values), got \(node.valueDescription)")
             return [:]
         }
-        var content: [String: String] = [:]
+        var result: [String: String] = [:]
         for (keyNode, value) in mapping {
             guard case let .scalar(keyScalar) = keyNode, !keyScalar.string.isEmpty else {
-                report(key, line: keyNode.mark?.line, "keys must be metadata key names, got \(keyNode.valueDescription)")
+                report(key, line: keyNode.mark?.line, "keys must be \(keys) names, got \(keyNode.valueDescription)")
                 continue
             }
             let entryKey = "\(key).\(keyScalar.string)"
             guard case let .scalar(valueScalar) = value, !value.isNull,
                   !valueScalar.string.trimmingCharacters(in: .whitespaces).isEmpty
             else {
-                report(entryKey, line: value.mark?.line ?? keyNode.mark?.line,
-                       "expected the CommBox custom field's unique name, got \(value.valueDescription)")
+                report(entryKey, line: value.mark?.line ?? keyNode.mark?.line, "expected \(expected), got \(value.valueDescription)")
                 continue
             }
-            content[keyScalar.string] = valueScalar.string
+            result[keyScalar.string] = valueScalar.string
         }
-        return content
+        return result
     }
 }

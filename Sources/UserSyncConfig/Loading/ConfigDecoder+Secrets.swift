@@ -15,6 +15,11 @@ extension ConfigDecoder {
         let origin: UserSyncConfiguration.Secret.Origin
     }
 
+    /// A credential written in one of the three ways; nil (reported) when none or several are.
+    public func secret(_ section: ConfigSection, _ name: String) -> UserSyncConfiguration.Secret? {
+        secretValue(section, name).map { UserSyncConfiguration.Secret($0.value, origin: $0.origin) }
+    }
+
     func secretValue(_ section: ConfigSection, _ name: String) -> ResolvedSecret? {
         let ways = [name, "\(name)_env", "\(name)_file"]
         let given = ways.filter { section.has($0) }

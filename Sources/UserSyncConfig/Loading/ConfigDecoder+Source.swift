@@ -1,12 +1,13 @@
+import UserSyncCore
 import Yams
 
 /// `source`: kind, location, column mapping and write-back.
 extension ConfigDecoder {
     static let sourceKeys = ["kind", "path", "table", "query", "csv", "fields", "inbound_path", "write_back", "settle_time"] + postgresKeys
-    static let fieldKeys = [
-        "external_id", "name", "email", "metadata",
-        "first_name", "last_name", "phone", "performchat_id", "commbox_id",
-    ]
+    /// The canonical fields, then each registered provider's id field.
+    var fieldKeys: [String] {
+        ["external_id", "name", "email", "metadata", "first_name", "last_name", "phone"] + providers.map { $0.id.idField }
+    }
 
     func decodeSource(_ section: ConfigSection?, statePath: String?) -> Config.SourceSettings? {
         guard let section else { return nil }
@@ -25,7 +26,7 @@ extension ConfigDecoder {
             checkTableAndQuery(section, kind: kind, table: &table, query: &query)
         }
         let csv = decodeCSV(self.section(in: section, "csv", known: ["delimiter"]))
-        let fields = decodeFields(requiredSection(in: section, "fields", known: Self.fieldKeys))
+        let fields = decodeFields(requiredSection(in: section, "fields", known: fieldKeys))
         let inboundPath = self.path(section, "inbound_path")
         let writeBack = choice(section, "write_back", as: Config.WriteBackMode.self) ?? .inbound
         let settleTime = duration(section, "settle_time", allowZero: true) ?? Config.SourceSettings.defaultSettleTime
@@ -98,8 +99,9 @@ extension ConfigDecoder {
         fields.firstName = text(section, "first_name")
         fields.lastName = text(section, "last_name")
         fields.phone = text(section, "phone")
-        fields.performchatID = text(section, "performchat_id")
-        fields.commboxID = text(section, "commbox_id")
+        for schema in providers {
+            fields.providerIDs[schema.id] = text(section, schema.id.idField)
+        }
         return externalID == nil ? nil : fields
     }
 }

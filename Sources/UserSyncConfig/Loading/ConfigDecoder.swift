@@ -6,29 +6,36 @@ import Yams
 /// Getters return nil when a key is absent *or* invalid (the problem is then recorded), so the
 /// section decoders read as "value ?? default" and carry on; the loader throws if anything was
 /// recorded. Messages name values only through `Node.valueDescription`, which secret keys never use.
-final class ConfigDecoder {
+///
+/// Public so that what plugs into the file (each provider's `providers.<name>` section) reads
+/// its keys with the same rules and messages as the rest of the file.
+public final class ConfigDecoder {
     private(set) var issues: [ConfigIssue] = []
     /// The process environment (injectable for tests): `*_env` secrets and `$CREDENTIALS_DIRECTORY`.
     let environment: [String: String]
     /// Directory of the config file: relative paths are resolved against it.
     let configDirectory: String
 
-    init(environment: [String: String], configDirectory: String) {
+    /// The providers the file may configure (`providers.<name>`), in registration order.
+    let providers: [any ProviderConfigSchema.Type]
+
+    init(environment: [String: String], configDirectory: String, providers: [any ProviderConfigSchema.Type]) {
         self.environment = environment
         self.configDirectory = configDirectory
+        self.providers = providers
     }
 
     // MARK: Reporting
 
-    func report(_ key: String, line: Int?, _ message: String) {
+    public func report(_ key: String, line: Int?, _ message: String) {
         issues.append(ConfigIssue(key: key, line: line, message: message))
     }
 
-    func report(_ section: ConfigSection, _ name: String, _ message: String) {
+    public func report(_ section: ConfigSection, _ name: String, _ message: String) {
         report(section.key(name), line: section.line(name), message)
     }
 
-    func reportMissing(_ section: ConfigSection, _ name: String, _ hint: String? = nil) {
+    public func reportMissing(_ section: ConfigSection, _ name: String, _ hint: String? = nil) {
         let message = "required key is missing" + (hint.map { " (\($0))" } ?? "")
         report(section.key(name), line: section.line, message)
     }
@@ -69,7 +76,7 @@ final class ConfigDecoder {
     }
 
     /// The child mapping `name` of `parent`; nil when absent, null or invalid.
-    func section(in parent: ConfigSection, _ name: String, known: [String]) -> ConfigSection? {
+    public func section(in parent: ConfigSection, _ name: String, known: [String]) -> ConfigSection? {
         section(parent.entries[name]?.node, path: parent.key(name), keyLine: parent.entries[name]?.keyLine, known: known)
     }
 
@@ -90,7 +97,7 @@ final class ConfigDecoder {
 
     /// Any scalar as text (`key_id: 12345` is the text "12345"). Empty text is refused.
     /// Safe for secrets: a scalar is never echoed (only mappings and lists are refused, by kind).
-    func text(_ section: ConfigSection, _ name: String) -> String? {
+    public func text(_ section: ConfigSection, _ name: String) -> String? {
         guard let node = section.value(name) else { return nil }
         guard case let .scalar(scalar) = node else {
             report(section, name, "expected a text value, got \(node.valueDescription)")
@@ -103,7 +110,7 @@ final class ConfigDecoder {
         return scalar.string
     }
 
-    func requiredText(_ section: ConfigSection, _ name: String, hint: String? = nil) -> String? {
+    public func requiredText(_ section: ConfigSection, _ name: String, hint: String? = nil) -> String? {
         guard section.has(name) else {
             if section.entries[name] != nil {
                 report(section, name, "required, got null" + (hint.map { " (\($0))" } ?? ""))
@@ -116,16 +123,16 @@ final class ConfigDecoder {
     }
 
     /// A filesystem path, absolute after resolution against the config file's directory.
-    func path(_ section: ConfigSection, _ name: String) -> String? {
+    public func path(_ section: ConfigSection, _ name: String) -> String? {
         text(section, name).map { PathResolution.absolute($0, against: configDirectory) }
     }
 
-    func requiredPath(_ section: ConfigSection, _ name: String) -> String? {
+    public func requiredPath(_ section: ConfigSection, _ name: String) -> String? {
         requiredText(section, name).map { PathResolution.absolute($0, against: configDirectory) }
     }
 
     /// An integer in `range`; `expected` reads "a positive integer", "an integer from 1 to 64", ...
-    func integer(_ section: ConfigSection, _ name: String, in range: ClosedRange<Int>, expected: String) -> Int? {
+    public func integer(_ section: ConfigSection, _ name: String, in range: ClosedRange<Int>, expected: String) -> Int? {
         guard let node = section.value(name) else { return nil }
         let number: Int?
         switch node.tagName {
@@ -141,7 +148,7 @@ final class ConfigDecoder {
     }
 
     /// `true` or `false` (YAML also reads yes/no/on/off).
-    func flag(_ section: ConfigSection, _ name: String) -> Bool? {
+    public func flag(_ section: ConfigSection, _ name: String) -> Bool? {
         guard let node = section.value(name) else { return nil }
         if node.tagName == .bool, let value = node.bool { return value }
         if node.tagName == .str, let text = node.string?.lowercased(), text == "true" || text == "false" {
@@ -152,7 +159,7 @@ final class ConfigDecoder {
     }
 
     /// A duration (`250ms`, `30s`, `5m`, `1h`, `1h30m`); zero only when `allowZero`.
-    func duration(_ section: ConfigSection, _ name: String, allowZero: Bool = false) -> Duration? {
+    public func duration(_ section: ConfigSection, _ name: String, allowZero: Bool = false) -> Duration? {
         guard let node = section.value(name) else { return nil }
         guard case let .scalar(scalar) = node else {
             report(section, name, "expected a duration such as \(DurationSyntax.examples), got \(node.valueDescription)")
@@ -181,7 +188,7 @@ final class ConfigDecoder {
     }
 
     /// One of the enum's raw values; the message lists them all.
-    func choice<Choice: RawRepresentable & CaseIterable>(
+    public func choice<Choice: RawRepresentable & CaseIterable>(
         _ section: ConfigSection, _ name: String, as type: Choice.Type
     ) -> Choice? where Choice.RawValue == String {
         guard let node = section.value(name) else { return nil }

@@ -12,9 +12,11 @@ public enum ConfigLoader {
     /// - Parameters:
     ///   - path: the config file; relative paths inside it are resolved against its directory.
     ///   - environment: the variables `*_env` secrets and `$CREDENTIALS_DIRECTORY` come from.
+    ///   - providers: the providers the file may configure (`providers.<name>`), in order.
     public static func load(
         path: String,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        providers: [any ProviderConfigSchema.Type]
     ) throws(ConfigError) -> UserSyncConfiguration {
         let yaml: String
         switch readConfigFile(path) {
@@ -25,7 +27,7 @@ public enum ConfigLoader {
         }
         return try parse(
             yaml: yaml, fileName: path, environment: environment,
-            configDirectory: PathResolution.directory(of: path)
+            configDirectory: PathResolution.directory(of: path), providers: providers
         )
     }
 
@@ -35,11 +37,13 @@ public enum ConfigLoader {
     ///   - fileName: used in messages, and (unless `configDirectory` is given) its directory
     ///     resolves relative paths.
     ///   - configDirectory: overrides the directory relative paths are resolved against.
+    ///   - providers: the providers the file may configure (`providers.<name>`), in order.
     public static func parse(
         yaml: String,
         fileName: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        configDirectory: String? = nil
+        configDirectory: String? = nil,
+        providers: [any ProviderConfigSchema.Type]
     ) throws(ConfigError) -> UserSyncConfiguration {
         let root: Node?
         do {
@@ -49,7 +53,8 @@ public enum ConfigLoader {
         }
         let decoder = ConfigDecoder(
             environment: environment,
-            configDirectory: configDirectory ?? PathResolution.directory(of: fileName)
+            configDirectory: configDirectory ?? PathResolution.directory(of: fileName),
+            providers: providers
         )
         let configuration = decoder.decodeConfiguration(root)
         guard let configuration, decoder.issues.isEmpty else {

@@ -2,20 +2,21 @@ import Foundation
 import Yams
 
 /// One YAML mapping of the config file, seen under its dotted path (`providers.commbox`).
-struct ConfigSection {
+/// Read through `ConfigDecoder`, which reports problems with the dotted key and file line.
+public struct ConfigSection {
     struct Entry {
         let node: Node
         let keyLine: Int?
     }
 
     /// Dotted path of this mapping; empty for the top level.
-    let path: String
+    public let path: String
     /// Line of the key that opened this mapping (or of the mapping itself).
-    let line: Int?
+    public let line: Int?
     let entries: [String: Entry]
 
     /// The dotted key of a child: `providers.commbox` + `token` → `providers.commbox.token`.
-    func key(_ name: String) -> String {
+    public func key(_ name: String) -> String {
         path.isEmpty ? name : "\(path).\(name)"
     }
 
@@ -26,12 +27,12 @@ struct ConfigSection {
     }
 
     /// True when the key is written with a non-null value.
-    func has(_ name: String) -> Bool {
+    public func has(_ name: String) -> Bool {
         value(name) != nil
     }
 
     /// Best line for a problem with a child: its value, else its key, else this mapping.
-    func line(_ name: String) -> Int? {
+    public func line(_ name: String) -> Int? {
         guard let entry = entries[name] else { return line }
         return entry.node.mark?.line ?? entry.keyLine ?? line
     }

@@ -1,3 +1,4 @@
+import UserSyncCore
 extension UserSyncConfiguration {
     /// `source`: the local source of truth.
     public struct SourceSettings: Sendable, Equatable {
@@ -145,8 +146,8 @@ extension UserSyncConfiguration {
         public var firstName: String?
         public var lastName: String?
         public var phone: String?
-        public var performchatID: String?
-        public var commboxID: String?
+        /// `<provider>_id`: the column holding each provider's own id of a user.
+        public var providerIDs: [ProviderID: String]
 
         public init(
             externalID: String,
@@ -156,8 +157,7 @@ extension UserSyncConfiguration {
             firstName: String? = nil,
             lastName: String? = nil,
             phone: String? = nil,
-            performchatID: String? = nil,
-            commboxID: String? = nil
+            providerIDs: [ProviderID: String] = [:]
         ) {
             self.externalID = externalID
             self.name = name
@@ -166,17 +166,16 @@ extension UserSyncConfiguration {
             self.firstName = firstName
             self.lastName = lastName
             self.phone = phone
-            self.performchatID = performchatID
-            self.commboxID = commboxID
+            self.providerIDs = providerIDs
         }
 
-        /// The YAML key of every canonical field, in file order, with its column.
-        public var columnsByKey: [(key: String, column: String?)] {
+        /// The YAML key of every canonical field, in file order, with its column; the
+        /// providers' id fields follow in the order given.
+        public func columnsByKey(providers: [ProviderID]) -> [(key: String, column: String?)] {
             [
                 ("external_id", externalID), ("name", name), ("email", email), ("metadata", metadata),
                 ("first_name", firstName), ("last_name", lastName), ("phone", phone),
-                ("performchat_id", performchatID), ("commbox_id", commboxID),
-            ]
+            ] + providers.map { ($0.idField, providerIDs[$0]) }
         }
     }
 }

@@ -3,7 +3,8 @@
 /// Built only by `ConfigLoader` (which checks every rule the file must satisfy), so a value of
 /// this type is always usable as is: paths are absolute, URLs are checked, secrets are resolved.
 /// The types nested here are plain Swift values on purpose: this module does not depend on the
-/// engine's domain types; the engine maps them.
+/// engine's domain types; the engine maps them. Providers plug their own sections in
+/// (`ProviderConfigSchema`).
 public struct UserSyncConfiguration: Sendable, Equatable {
     /// `state`: where the service keeps its SQLite state.
     public var state: StateSettings
@@ -13,7 +14,7 @@ public struct UserSyncConfiguration: Sendable, Equatable {
     public var sync: SyncSettings
     /// `retry`: backoff for failed deliveries.
     public var retry: RetrySettings
-    /// `providers`: perform.chat and CommBox.
+    /// `providers`: the enabled providers' settings, in registration order.
     public var providers: ProvidersSettings
     /// `log`: level, format, PII.
     public var log: LogSettings

@@ -40,7 +40,7 @@ extension UserSyncConfiguration {
         out.field("delimiter", YAMLWriter.quoted(String(source.csv.delimiter), force: true))
         out.close()
         out.open("fields")
-        for (key, column) in source.fields.columnsByKey {
+        for (key, column) in source.fields.columnsByKey(providers: providers.registered.map { $0.id }) {
             out.field(key, column.map { YAMLWriter.quoted($0) } ?? "~")
         }
         out.close()
@@ -55,7 +55,7 @@ extension UserSyncConfiguration {
     private func renderPostgres(_ postgres: PostgresSettings, into out: inout YAMLWriter) {
         out.field("url", YAMLWriter.quoted(postgres.url))
         if let password = postgres.password {
-            out.field("password", "<redacted>", comment: "from \(password.origin)")
+            out.secret("password", password)
         }
         out.field("sslmode", postgres.sslMode?.rawValue ?? "~", comment: postgres.sslMode == nil ? "require, or disable on loopback" : nil)
         out.field("statement_timeout", DurationSyntax.format(postgres.statementTimeout))
@@ -91,48 +91,23 @@ extension UserSyncConfiguration {
 
     private func renderProviders(into out: inout YAMLWriter) {
         out.open("providers")
-        out.open("performchat")
-        if let performChat = providers.performChat {
-            out.field("enabled", "true")
-            out.field("base_url", YAMLWriter.quoted(performChat.baseURL.absoluteString))
-            out.field("key_id", YAMLWriter.quoted(performChat.keyID))
-            out.field("key_secret", "<redacted>", comment: "from \(performChat.keySecret.origin)")
-            out.field("requests_per_minute", String(performChat.requestsPerMinute))
-            out.field("concurrency", String(performChat.concurrency))
-            out.field("timeout", DurationSyntax.format(performChat.timeout))
-            out.field("auth_probe_interval", DurationSyntax.format(performChat.authProbeInterval))
-            out.field("missing_recheck_interval", DurationSyntax.format(performChat.missingRecheckInterval))
-            out.field("create_missing", String(performChat.createMissing))
-            out.field("agent_id", performChat.agentID.map { YAMLWriter.quoted($0) } ?? "~")
-        } else {
-            out.field("enabled", "false")
-        }
-        out.close()
-        out.open("commbox")
-        if let commBox = providers.commBox {
-            out.field("enabled", "true")
-            out.field("base_url", YAMLWriter.quoted(commBox.baseURL.absoluteString))
-            out.field("token", "<redacted>", comment: "from \(commBox.token.origin)")
-            out.field("requests_per_minute", String(commBox.requestsPerMinute))
-            out.field("concurrency", String(commBox.concurrency))
-            out.field("timeout", DurationSyntax.format(commBox.timeout))
-            out.field("auth_probe_interval", DurationSyntax.format(commBox.authProbeInterval))
-            out.field("missing_recheck_interval", DurationSyntax.format(commBox.missingRecheckInterval))
-            out.field("stream_provider_type", String(commBox.streamProviderType))
-            out.field("pull_budget", String(commBox.pullBudget))
-            if commBox.content.isEmpty {
-                out.field("content", "{}")
+        for schema in providers.registered {
+            out.open(schema.id.rawValue)
+            if let settings = providers[schema.id] {
+                out.field("enabled", "true")
+                out.field("base_url", YAMLWriter.quoted(settings.baseURL.absoluteString))
+                settings.renderCredentials(into: &out)
+                out.field("requests_per_minute", String(settings.requestsPerMinute))
+                out.field("concurrency", String(settings.concurrency))
+                out.field("timeout", settings.timeout)
+                out.field("auth_probe_interval", settings.authProbeInterval)
+                out.field("missing_recheck_interval", settings.missingRecheckInterval)
+                settings.renderOwnKeys(into: &out)
             } else {
-                out.open("content")
-                for key in commBox.content.keys.sorted() {
-                    out.field(YAMLWriter.quoted(key), YAMLWriter.quoted(commBox.content[key] ?? ""))
-                }
-                out.close()
+                out.field("enabled", "false")
             }
-        } else {
-            out.field("enabled", "false")
+            out.close()
         }
-        out.close()
         out.close()
     }
 }

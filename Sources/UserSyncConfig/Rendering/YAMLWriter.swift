@@ -1,26 +1,47 @@
 import Yams
 
-/// Writes block-style YAML line by line, so that values can carry comments.
-struct YAMLWriter {
-    private(set) var text = ""
+/// Writes block-style YAML line by line, so that values can carry comments. Public so that
+/// each provider renders its own keys (`ProviderSettings.renderOwnKeys`).
+public struct YAMLWriter {
+    public private(set) var text = ""
     private var depth = 0
 
-    mutating func comment(_ comment: String) {
+    public mutating func comment(_ comment: String) {
         line("# \(comment)")
     }
 
-    mutating func open(_ key: String) {
+    public mutating func open(_ key: String) {
         line("\(key):")
         depth += 1
     }
 
-    mutating func close() {
+    public mutating func close() {
         depth -= 1
     }
 
     /// `key: value`, where `value` is already YAML (use `quoted` for text).
-    mutating func field(_ key: String, _ value: String, comment: String? = nil) {
+    public mutating func field(_ key: String, _ value: String, comment: String? = nil) {
         line("\(key): \(value)" + (comment.map { "  # \($0)" } ?? ""))
+    }
+
+    /// A secret: `<redacted>`, with where it came from.
+    public mutating func secret(_ key: String, _ secret: UserSyncConfiguration.Secret) {
+        field(key, "<redacted>", comment: "from \(secret.origin)")
+    }
+
+    /// A duration as the file writes it (`30s`, `5m`).
+    public mutating func field(_ key: String, _ duration: Duration) {
+        field(key, DurationSyntax.format(duration))
+    }
+
+    /// A mapping of names to names, in key order; `{}` when empty.
+    public mutating func nameMap(_ key: String, _ map: [String: String]) {
+        guard !map.isEmpty else { return field(key, "{}") }
+        open(key)
+        for name in map.keys.sorted() {
+            field(Self.quoted(name), Self.quoted(map[name] ?? ""))
+        }
+        close()
     }
 
     private mutating func line(_ content: String) {
@@ -29,7 +50,7 @@ struct YAMLWriter {
 
     /// `text` as a YAML scalar that reads back as exactly this string: plain when that is
     /// unambiguous, else double-quoted with escapes.
-    static func quoted(_ text: String, force: Bool = false) -> String {
+    public static func quoted(_ text: String, force: Bool = false) -> String {
         if !force, isSafePlain(text) { return text }
         var out = "\""
         for scalar in text.unicodeScalars {

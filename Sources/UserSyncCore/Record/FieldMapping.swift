@@ -7,13 +7,13 @@ public struct FieldMapping: Sendable, Hashable {
     public var firstName: String?
     public var lastName: String?
     public var phone: String?
-    public var performchatID: String?
-    public var commboxID: String?
+    /// The column holding each provider's own id of a user (`source.fields.<provider>_id`).
+    public var providerIDs: [ProviderID: String]
 
     public init(
         externalID: String = "id", name: String? = "name", email: String? = "email", metadata: String? = "metadata",
         firstName: String? = nil, lastName: String? = nil, phone: String? = nil,
-        performchatID: String? = nil, commboxID: String? = nil
+        providerIDs: [ProviderID: String] = [:]
     ) {
         self.externalID = externalID
         self.name = name
@@ -22,17 +22,17 @@ public struct FieldMapping: Sendable, Hashable {
         self.firstName = firstName
         self.lastName = lastName
         self.phone = phone
-        self.performchatID = performchatID
-        self.commboxID = commboxID
+        self.providerIDs = providerIDs
     }
 
     /// Canonical field name → column, for the mapped fields only (write-back uses it in reverse).
+    /// Provider id fields come last, by provider name, so the order is stable.
     public var columnsByField: [(field: String, column: String)] {
         let all: [(String, String?)] = [
             ("external_id", externalID), ("name", name), ("email", email), ("metadata", metadata),
             ("first_name", firstName), ("last_name", lastName), ("phone", phone),
-            ("performchat_id", performchatID), ("commbox_id", commboxID),
         ]
         return all.compactMap { field, column in column.map { (field, $0) } }
+            + providerIDs.sorted { $0.key < $1.key }.map { ($0.key.idField, $0.value) }
     }
 }

@@ -2,9 +2,13 @@
 /// Pure: the same row always gives the same record or the same rejection.
 public struct RecordMapper: Sendable {
     public let mapping: FieldMapping
+    /// The provider id columns in a fixed order (the first invalid one is the one reported),
+    /// sorted once rather than per row.
+    private let providerIDColumns: [(provider: ProviderID, column: String)]
 
     public init(mapping: FieldMapping) {
         self.mapping = mapping
+        self.providerIDColumns = mapping.providerIDs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     public func record(from row: SourceRow) -> Result<UserRecord, Rejection> {
@@ -17,15 +21,17 @@ public struct RecordMapper: Sendable {
 
         // Field by field in this order, so the first invalid field is the one reported.
         // Written out rather than looped over key paths: this runs once per source row.
-        let name, email, firstName, lastName, phone, performchatID, commboxID: String?
+        let name, email, firstName, lastName, phone: String?
+        var providerIDs: [ProviderID: String] = [:]
         do throws(RejectionReason) {
             name = try Self.textField("name", mapping.name, in: columns)
             email = try Self.textField("email", mapping.email, in: columns)
             firstName = try Self.textField("first_name", mapping.firstName, in: columns)
             lastName = try Self.textField("last_name", mapping.lastName, in: columns)
             phone = try Self.textField("phone", mapping.phone, in: columns)
-            performchatID = try Self.textField("performchat_id", mapping.performchatID, in: columns)
-            commboxID = try Self.textField("commbox_id", mapping.commboxID, in: columns)
+            for (provider, column) in providerIDColumns {
+                providerIDs[provider] = try Self.textField(provider.idField, column, in: columns)
+            }
         } catch {
             return reject(error)
         }
@@ -41,7 +47,7 @@ public struct RecordMapper: Sendable {
         }
         return .success(UserRecord(
             externalID: externalID, name: name, email: email, metadata: metadata, firstName: firstName,
-            lastName: lastName, phone: phone, performchatID: performchatID, commboxID: commboxID))
+            lastName: lastName, phone: phone, providerIDs: providerIDs))
     }
 
     /// A mapped text field: nil when unmapped, absent, null or empty; scalars as their text.

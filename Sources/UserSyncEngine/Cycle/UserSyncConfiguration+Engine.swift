@@ -8,7 +8,7 @@ extension UserSyncConfiguration {
         let f = source.fields
         return FieldMapping(
             externalID: f.externalID, name: f.name, email: f.email, metadata: f.metadata, firstName: f.firstName,
-            lastName: f.lastName, phone: f.phone, performchatID: f.performchatID, commboxID: f.commboxID)
+            lastName: f.lastName, phone: f.phone, providerIDs: f.providerIDs)
     }
 
     public var sourceOptions: SourceOptions {

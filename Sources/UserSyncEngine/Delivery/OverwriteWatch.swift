@@ -28,9 +28,9 @@ struct OverwriteWatch {
     static let maxPages = 200
 
     func run(now: Double = StateStore.now()) async throws {
-        // Only perform.chat reads its whole side cheaply (CommBox costs a request per user,
-        // as much as the pushes themselves).
-        for runtime in runtimes where runtime.provider == .performchat {
+        // Only a provider that lists its whole side cheaply is read (one that costs a request
+        // per user would cost as much as the pushes themselves).
+        for runtime in runtimes where runtime.listsWholeSideCheaply {
             let provider = runtime.provider
             guard let adapter = runtime.adapter as? any PullingAdapter,
                 let mapping = runtime.adapter.projector as? any RemoteFieldMapping

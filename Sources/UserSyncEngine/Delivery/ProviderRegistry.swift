@@ -18,67 +18,44 @@ public struct ProviderRuntime: Sendable {
     /// Most parked users looked up together in one pass when one of them is due; nil when
     /// the adapter looks each user up on its own (nothing to gain from gathering them).
     public var parkedBatchLimit: Int? = nil
+    /// Most requests one pull may make (0: never pull).
+    public var pullBudget: Int = .max
+    /// Whether the provider's whole side reads cheaply (see `OverwriteWatch`).
+    public var listsWholeSideCheaply = false
     public var provider: ProviderID { adapter.provider }
 }
 
-/// The one place that knows which providers exist. A new provider is a folder in
-/// `UserSyncProviders` and one entry in `factories`.
+/// Builds the enabled providers of a configuration through the plugins the config was
+/// loaded with (`BuiltInProviders.all`, or a test's longer list). Names no provider.
 public enum ProviderRegistry {
-    struct Factory: Sendable {
-        /// The projector alone, for planning without any HTTP (dry-run); nil when disabled.
-        let projector: @Sendable (UserSyncConfiguration) -> (any ProviderProjector)?
-        let runtime: @Sendable (UserSyncConfiguration, HTTPClient, Logger) -> ProviderRuntime?
-    }
-
-    static let factories: [Factory] = [
-        Factory(projector: { $0.providers.performChat.map { _ in PerformChatProjector() } }, runtime: makePerformChat),
-        Factory(projector: { $0.providers.commBox.map { CommBoxProjector(contentMapping: $0.content) } }, runtime: makeCommBox),
-    ]
-
-    /// The enabled providers of a configuration, in a stable order.
+    /// The enabled providers of a configuration, in a stable order (registration order).
     public static func runtimes(for config: UserSyncConfiguration, client: HTTPClient, logger: Logger) -> [ProviderRuntime] {
-        factories.compactMap { $0.runtime(config, client, logger) }
+        config.providers.enabled.compactMap { entry in
+            guard let plugin = entry.schema as? any ProviderPlugin.Type else { return nil }
+            let settings = entry.settings
+            let limiter = RateLimiter(requestsPerMinute: settings.requestsPerMinute)
+            let http = ProviderHTTP(
+                provider: entry.id, baseURL: settings.baseURL.absoluteString, client: client, gate: limiter,
+                timeout: settings.timeout, logger: logger)
+            guard let adapter = plugin.adapter(for: settings, http: http, logger: logger) else { return nil }
+            let pacing = plugin.pacing(for: settings)
+            return ProviderRuntime(
+                adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
+                owns: owns(adapter, config), missingRecheckInterval: settings.missingRecheckInterval,
+                parkedBatchLimit: pacing.parkedBatchLimit, pullBudget: pacing.pullBudget, listsWholeSideCheaply: pacing.listsWholeSideCheaply)
+        }
     }
 
+    /// The projectors alone, for planning without any HTTP (dry-run).
     public static func projectors(for config: UserSyncConfiguration) -> [any ProviderProjector] {
-        factories.compactMap { $0.projector(config) }
+        config.providers.enabled.compactMap { entry in
+            (entry.schema as? any ProviderPlugin.Type)?.projector(for: entry.settings)
+        }
     }
 
     static func owns(_ adapter: any ProviderAdapter, _ config: UserSyncConfiguration) -> @Sendable (String) -> Bool {
         guard let mapping = adapter.projector as? any RemoteFieldMapping else { return { _ in true } }
         let fields = config.fieldMapping
         return { mapping.owns($0, mapping: fields) }
-    }
-
-    static func makePerformChat(_ config: UserSyncConfiguration, _ client: HTTPClient, _ logger: Logger) -> ProviderRuntime? {
-        guard let settings = config.providers.performChat else { return nil }
-        let limiter = RateLimiter(requestsPerMinute: settings.requestsPerMinute)
-        let http = ProviderHTTP(
-            provider: .performchat, baseURL: settings.baseURL.absoluteString, client: client, gate: limiter,
-            timeout: settings.timeout, logger: logger)
-        let adapter = PerformChatAdapter(
-            http: http, credentials: .init(keyID: settings.keyID, keySecret: settings.keySecret.revealed),
-            agentIDForCreation: settings.createMissing ? settings.agentID : nil, logger: logger)
-        // Its lookups page the whole list when that is cheaper than one each: parked users are
-        // re-checked together, as many as half a minute of requests covers at worst (450 at
-        // the default rate), so one pass stays well inside the service's watchdog window.
-        return ProviderRuntime(
-            adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
-            owns: owns(adapter, config), missingRecheckInterval: settings.missingRecheckInterval,
-            parkedBatchLimit: max(200, settings.requestsPerMinute / 2))
-    }
-
-    static func makeCommBox(_ config: UserSyncConfiguration, _ client: HTTPClient, _ logger: Logger) -> ProviderRuntime? {
-        guard let settings = config.providers.commBox else { return nil }
-        let limiter = RateLimiter(requestsPerMinute: settings.requestsPerMinute)
-        let http = ProviderHTTP(
-            provider: .commbox, baseURL: settings.baseURL.absoluteString, client: client, gate: limiter,
-            timeout: settings.timeout, logger: logger)
-        let adapter = CommBoxAdapter(
-            http: http, token: settings.token.revealed, contentMapping: settings.content,
-            streamProviderType: settings.streamProviderType)
-        return ProviderRuntime(
-            adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
-            owns: owns(adapter, config), missingRecheckInterval: settings.missingRecheckInterval)
     }
 }

@@ -29,7 +29,7 @@ struct PullRunner {
             guard now - last >= interval else { continue }
             if let dispatcher = dispatchers.first(where: { $0.provider == provider }), await dispatcher.isPaused { continue }
             let cursorKey = "pull_cursor.\(provider)"
-            let budget = provider == .commbox ? (config.providers.commBox?.pullBudget ?? 0) : Int.max
+            let budget = runtime.pullBudget
             guard budget > 0 else { continue }
             let previousCursor = try store.meta(cursorKey)
             var offered = try store.mappedUsers(provider: provider, after: previousCursor, limit: min(budget, 10_000))

@@ -116,15 +116,3 @@ struct ReconcileRunner {
         return records
     }
 }
-
-/// A provider document reshaped before the three-way comparison, so that a field the local
-/// side holds as one value is compared as one path.
-protocol ReconcileShaping {
-    func shapedForReconcile(_ document: JSONValue, record: UserRecord) -> JSONValue
-}
-
-extension CommBoxProjector: ReconcileShaping {
-    func shapedForReconcile(_ document: JSONValue, record: UserRecord) -> JSONValue {
-        foldingName(document, record: record)
-    }
-}

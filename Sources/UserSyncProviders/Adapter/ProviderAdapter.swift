@@ -4,8 +4,8 @@ import UserSyncCore
 /// read, and how its answers are classified. Everything about *when* to send (queue, rate
 /// limit, retries, pauses) belongs to the engine's dispatcher.
 ///
-/// A new provider is one folder with a type conforming to this protocol, plus one line in
-/// `ProviderRegistry`.
+/// A new provider is one folder with a type conforming to this protocol and a
+/// `ProviderPlugin` that makes it, plus one line in `BuiltInProviders.all`.
 public protocol ProviderAdapter: Sendable {
     var provider: ProviderID { get }
     var projector: any ProviderProjector { get }

@@ -28,7 +28,7 @@ public struct CommBoxAdapter: ProviderAdapter {
     static let lookupFailuresInARow = 3
 
     public func identifiesByEmail(_ record: UserRecord) -> Bool {
-        record.commboxID == nil && record.email != nil
+        record.providerIDs[.commbox] == nil && record.email != nil
     }
 
     public func resolveIDs(for records: [UserRecord], control: LookupControl) async -> [String: IDResolution] {
@@ -41,11 +41,11 @@ public struct CommBoxAdapter: ProviderAdapter {
         for record in records {
             control.progress()
             if pushedBack == nil, control.shouldStop() { pushedBack = .cancelled }
-            if let pushedBack, record.commboxID == nil {
+            if let pushedBack, record.providerIDs[.commbox] == nil {
                 results[record.externalID] = .failed(pushedBack)
                 continue
             }
-            if let id = record.commboxID {
+            if let id = record.providerIDs[.commbox] {
                 results[record.externalID] = .found(id)
                 continue
             }

@@ -96,3 +96,11 @@ extension CommBoxAdapter: PullingAdapter {
         await pullEach(mapped: mapped, budget: budget)
     }
 }
+
+/// CommBox splits one local name into FirstName/LastName: compared whole, as the one field
+/// it is on the local side.
+extension CommBoxProjector: ReconcileShaping {
+    public func shapedForReconcile(_ document: JSONValue, record: UserRecord) -> JSONValue {
+        foldingName(document, record: record)
+    }
+}

@@ -59,7 +59,7 @@ public struct CommBoxProjector: ProviderProjector {
     /// A mapped `commbox_id` is CommBox's own user number: anything else would only come back
     /// as a 404 (and a dead letter), so it is a refused row, with the reason.
     static func commBoxIDProblem(_ record: UserRecord) -> RejectionReason? {
-        guard let id = record.commboxID else { return nil }
+        guard let id = record.providerIDs[.commbox] else { return nil }
         if let number = Int64(id), number > 0 { return nil }
         return .invalidField(field: "commbox_id", reason: "must be CommBox's user number (a positive integer), got \"\(id.prefix(40))\"")
     }
@@ -114,7 +114,7 @@ extension CommBoxProjector {
     /// user, and `project` only for those that changed. A record over a limit (or an
     /// ambiguous content mapping) goes through `project`, so the rejection is its rejection.
     public func digest(_ record: UserRecord) -> Result<DocumentDigest, RejectionReason> {
-        guard contentFieldsAreUnique, record.commboxID == nil || Self.commBoxIDProblem(record) == nil else {
+        guard contentFieldsAreUnique, record.providerIDs[.commbox] == nil || Self.commBoxIDProblem(record) == nil else {
             return project(record).map(\.digest)
         }
         var digest: DocumentDigest?

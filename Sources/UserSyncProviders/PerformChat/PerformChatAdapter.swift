@@ -42,7 +42,7 @@ public struct PerformChatAdapter: ProviderAdapter {
         var results: [String: IDResolution] = [:]
         var unknown: [UserRecord] = []
         for record in records {
-            if let id = record.performchatID { results[record.externalID] = .found(id) } else { unknown.append(record) }
+            if let id = record.providerIDs[.performchat] { results[record.externalID] = .found(id) } else { unknown.append(record) }
         }
         guard !unknown.isEmpty else { return results }
         // One filtered lookup per user costs N requests; paging the whole list costs

@@ -292,3 +292,10 @@ final class PIDBox: Sendable {
     var pid: Int32 { value.load(ordering: .acquiring) }
     func set(_ pid: Int32) { value.store(pid, ordering: .releasing) }
 }
+
+// The built-in providers' names, as the state and the binary know them (this target does
+// not link the providers' module, where they are declared).
+extension ProviderID {
+    static let performchat: ProviderID = "performchat"
+    static let commbox: ProviderID = "commbox"
+}
