@@ -12,7 +12,7 @@ struct ConfigLoaderTests {
         let config = try Fixture.parse(Fixture.valid)
         #expect(config.state.path == "/var/lib/usersync/state.db")
         #expect(config.source.kind == .jsonl)
-        #expect(config.source.fields == .init(externalID: "id", name: "name", email: "email"))
+        #expect(config.source.fields == .init(externalID: "id", name: "name", email: "email", metadata: nil))
         #expect(config.source.inboundPath == "/var/lib/usersync/inbound.jsonl")
         #expect(config.source.writeBack == .inbound)
         #expect(config.source.csv.delimiter == ",")

@@ -1,4 +1,5 @@
 import Foundation
+import UserSyncCore
 import Yams
 
 /// The top level and the small sections: state, sync, retry, log, metrics.
@@ -49,8 +50,8 @@ extension ConfigDecoder {
         guard let section else { return sync }
         sync.interval = duration(section, "interval") ?? sync.interval
         sync.direction = choice(section, "direction", as: Config.SyncDirection.self) ?? sync.direction
-        sync.conflictPolicy = choice(section, "conflict_policy", as: Config.ConflictPolicy.self) ?? sync.conflictPolicy
-        sync.deletions = choice(section, "deletions", as: Config.DeletionPolicy.self) ?? sync.deletions
+        sync.conflictPolicy = choice(section, "conflict_policy", as: ConflictPolicy.self) ?? sync.conflictPolicy
+        sync.deletions = choice(section, "deletions", as: DeletionPolicy.self) ?? sync.deletions
         sync.pullInterval = duration(section, "pull_interval") ?? sync.pullInterval
         sync.shutdownTimeout = duration(section, "shutdown_timeout", allowZero: true) ?? sync.shutdownTimeout
         if let limits = self.section(in: section, "guard", known: Self.guardKeys) {

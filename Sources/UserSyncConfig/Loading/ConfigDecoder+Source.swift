@@ -89,10 +89,11 @@ extension ConfigDecoder {
         return csv
     }
 
-    private func decodeFields(_ section: ConfigSection?) -> Config.FieldMappingSettings? {
+    /// Only what the file maps: a canonical field it does not name is not read.
+    private func decodeFields(_ section: ConfigSection?) -> FieldMapping? {
         guard let section else { return nil }
         let externalID = requiredText(section, "external_id", hint: "the source column holding each user's id")
-        var fields = Config.FieldMappingSettings(externalID: externalID ?? "")
+        var fields = FieldMapping(externalID: externalID ?? "", name: nil, email: nil, metadata: nil)
         fields.name = text(section, "name")
         fields.email = text(section, "email")
         fields.metadata = text(section, "metadata")

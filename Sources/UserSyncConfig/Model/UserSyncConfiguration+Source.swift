@@ -13,8 +13,9 @@ extension UserSyncConfiguration {
         public var query: String?
         /// `source.csv`.
         public var csv: CSVSettings
-        /// `source.fields`.
-        public var fields: FieldMappingSettings
+        /// `source.fields`: canonical field → source column, in the core's own terms (a field
+        /// the file does not name is nil: not read).
+        public var fields: FieldMapping
         /// `source.inbound_path`: where remote changes are written for file sources (absolute).
         /// Always set for file kinds (default: `inbound.jsonl` beside `state.path`); nil for sqlite.
         public var inboundPath: String?
@@ -37,7 +38,7 @@ extension UserSyncConfiguration {
             table: String? = nil,
             query: String? = nil,
             csv: CSVSettings = CSVSettings(),
-            fields: FieldMappingSettings,
+            fields: FieldMapping,
             inboundPath: String? = nil,
             writeBack: WriteBackMode = .inbound,
             settleTime: Duration = SourceSettings.defaultSettleTime,
@@ -133,49 +134,6 @@ extension UserSyncConfiguration {
 
         public init(delimiter: Character = ",") {
             self.delimiter = delimiter
-        }
-    }
-
-    /// `source.fields`: canonical field → source column. nil means "not mapped".
-    public struct FieldMappingSettings: Sendable, Equatable {
-        /// `external_id` (required).
-        public var externalID: String
-        public var name: String?
-        public var email: String?
-        public var metadata: String?
-        public var firstName: String?
-        public var lastName: String?
-        public var phone: String?
-        /// `<provider>_id`: the column holding each provider's own id of a user.
-        public var providerIDs: [ProviderID: String]
-
-        public init(
-            externalID: String,
-            name: String? = nil,
-            email: String? = nil,
-            metadata: String? = nil,
-            firstName: String? = nil,
-            lastName: String? = nil,
-            phone: String? = nil,
-            providerIDs: [ProviderID: String] = [:]
-        ) {
-            self.externalID = externalID
-            self.name = name
-            self.email = email
-            self.metadata = metadata
-            self.firstName = firstName
-            self.lastName = lastName
-            self.phone = phone
-            self.providerIDs = providerIDs
-        }
-
-        /// The YAML key of every canonical field, in file order, with its column; the
-        /// providers' id fields follow in the order given.
-        public func columnsByKey(providers: [ProviderID]) -> [(key: String, column: String?)] {
-            [
-                ("external_id", externalID), ("name", name), ("email", email), ("metadata", metadata),
-                ("first_name", firstName), ("last_name", lastName), ("phone", phone),
-            ] + providers.map { ($0.idField, providerIDs[$0]) }
         }
     }
 }

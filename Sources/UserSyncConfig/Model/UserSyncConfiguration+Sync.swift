@@ -7,9 +7,9 @@ extension UserSyncConfiguration {
         public var interval: Duration
         /// `sync.direction` (default both).
         public var direction: SyncDirection
-        /// `sync.conflict_policy` (default local).
+        /// `sync.conflict_policy` (default local), in the core's own terms.
         public var conflictPolicy: ConflictPolicy
-        /// `sync.deletions` (default ignore).
+        /// `sync.deletions` (default ignore), in the core's own terms.
         public var deletions: DeletionPolicy
         /// `sync.pull_interval`: time between two pulls from the providers (default 5m).
         public var pullInterval: Duration
@@ -49,20 +49,5 @@ extension UserSyncConfiguration {
 
         public var pushes: Bool { self != .pull }
         public var pulls: Bool { self != .push }
-    }
-
-    /// `sync.conflict_policy`: who wins when a field changed on both sides.
-    public enum ConflictPolicy: String, Sendable, Equatable, CaseIterable {
-        case local
-        case remote
-        case newest
-        /// Held and listed until an operator resolves it.
-        case manual
-    }
-
-    /// `sync.deletions`: what a user that disappeared from the source does.
-    public enum DeletionPolicy: String, Sendable, Equatable, CaseIterable {
-        case ignore
-        case report
     }
 }

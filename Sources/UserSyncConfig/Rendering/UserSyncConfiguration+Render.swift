@@ -40,7 +40,7 @@ extension UserSyncConfiguration {
         out.field("delimiter", YAMLWriter.quoted(String(source.csv.delimiter), force: true))
         out.close()
         out.open("fields")
-        for (key, column) in source.fields.columnsByKey(providers: providers.registered.map { $0.id }) {
+        for (key, column) in Self.columnsByKey(source.fields, providers: providers.registered.map { $0.id }) {
             out.field(key, column.map { YAMLWriter.quoted($0) } ?? "~")
         }
         out.close()
@@ -50,6 +50,15 @@ extension UserSyncConfiguration {
             "settle_time", DurationSyntax.format(source.settleTime),
             comment: source.kind.isDatabase ? "ignored for \(source.kind.rawValue)" : (source.settleTime == .zero ? "read at once" : nil))
         out.close()
+    }
+
+    /// The YAML key of every canonical field, in file order, with its column (nil: not
+    /// mapped); the providers' id fields follow in registration order.
+    static func columnsByKey(_ fields: FieldMapping, providers: [ProviderID]) -> [(key: String, column: String?)] {
+        [
+            ("external_id", fields.externalID), ("name", fields.name), ("email", fields.email), ("metadata", fields.metadata),
+            ("first_name", fields.firstName), ("last_name", fields.lastName), ("phone", fields.phone),
+        ] + providers.map { ($0.idField, fields.providerIDs[$0]) }
     }
 
     private func renderPostgres(_ postgres: PostgresSettings, into out: inout YAMLWriter) {

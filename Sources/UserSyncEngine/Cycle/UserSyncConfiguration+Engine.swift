@@ -4,12 +4,7 @@ import UserSyncSources
 
 /// Translations from the config file's model into the engine's own vocabulary.
 extension UserSyncConfiguration {
-    public var fieldMapping: FieldMapping {
-        let f = source.fields
-        return FieldMapping(
-            externalID: f.externalID, name: f.name, email: f.email, metadata: f.metadata, firstName: f.firstName,
-            lastName: f.lastName, phone: f.phone, providerIDs: f.providerIDs)
-    }
+    public var fieldMapping: FieldMapping { source.fields }
 
     public var sourceOptions: SourceOptions {
         SourceOptions(
@@ -30,9 +25,7 @@ extension UserSyncConfiguration {
             fullScanInterval: Dispatcher.seconds(settings.fullScanInterval), notifyChannel: settings.notifyChannel)
     }
 
-    public var deletionPolicy: UserSyncCore.DeletionPolicy {
-        sync.deletions == .report ? .report : .ignore
-    }
+    public var deletionPolicy: DeletionPolicy { sync.deletions }
 
     public var retryPolicy: RetryPolicy {
         RetryPolicy(

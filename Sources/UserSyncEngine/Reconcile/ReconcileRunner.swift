@@ -27,7 +27,7 @@ struct ReconcileRunner {
         var report = Report()
         let wanted = Set(candidates.map(\.externalID))
         var records = try localRecords(wanted, source: source)
-        let reconciler = Reconciler(policy: ConflictPolicy(rawValue: config.sync.conflictPolicy.rawValue) ?? .local)
+        let reconciler = Reconciler(policy: config.sync.conflictPolicy)
         for candidate in candidates {
             guard let runtime = runtimes.first(where: { $0.provider == candidate.provider }),
                 let mapping = runtime.adapter.projector as? any RemoteFieldMapping,
