@@ -31,7 +31,7 @@ public enum ProviderRegistry {
     /// The enabled providers of a configuration, in a stable order (registration order).
     public static func runtimes(for config: UserSyncConfiguration, client: HTTPClient, logger: Logger) -> [ProviderRuntime] {
         config.providers.enabled.compactMap { entry in
-            guard let plugin = entry.schema as? any ProviderPlugin.Type else { return nil }
+            let plugin = plugin(of: entry)
             let settings = entry.settings
             let limiter = RateLimiter(requestsPerMinute: settings.requestsPerMinute)
             let http = ProviderHTTP(
@@ -48,9 +48,16 @@ public enum ProviderRegistry {
 
     /// The projectors alone, for planning without any HTTP (dry-run).
     public static func projectors(for config: UserSyncConfiguration) -> [any ProviderProjector] {
-        config.providers.enabled.compactMap { entry in
-            (entry.schema as? any ProviderPlugin.Type)?.projector(for: entry.settings)
+        config.providers.enabled.compactMap { plugin(of: $0).projector(for: $0.settings) }
+    }
+
+    /// The plugin behind a provider's config schema. A schema registered with the loader
+    /// that cannot run is a programming error, not a provider to leave out quietly.
+    static func plugin(of entry: UserSyncConfiguration.ProvidersSettings.Entry) -> any ProviderPlugin.Type {
+        guard let plugin = entry.schema as? any ProviderPlugin.Type else {
+            preconditionFailure("providers.\(entry.id) is registered with the config loader but is no ProviderPlugin")
         }
+        return plugin
     }
 
     static func owns(_ adapter: any ProviderAdapter, _ config: UserSyncConfiguration) -> @Sendable (String) -> Bool {
