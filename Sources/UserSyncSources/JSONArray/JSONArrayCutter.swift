@@ -1,7 +1,7 @@
 /// The byte-level state of a JSON array cut into its top-level elements, without parsing
 /// them: where it is (before the array, between elements, in one, after the array), and in
-/// an element only string/escape state and bracket depth. The reader (`JSONArrayScanner`) and
-/// the rewriter (`JSONArrayRewriter`) both cut through it, so they cut every file the same way.
+/// an element only string/escape state and bracket depth. `JSONArrayScanner` cuts through it
+/// for the reader and for `write_back: rewrite`.
 ///
 /// An element whose brackets do not balance swallows what follows until they do.
 struct JSONArrayCutter {
