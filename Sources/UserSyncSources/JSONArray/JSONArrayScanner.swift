@@ -1,7 +1,7 @@
 import UserSyncCore
 
 /// Cuts a JSON array into its top-level elements as the bytes stream by, without parsing
-/// them (`JSONArrayCutter`). Each element's bytes are handed over as they are (straight from
+/// them (`JSONCutter`). Each element's bytes are handed over as they are (straight from
 /// the chunk when the element fits in it, else from a carry buffer) with where they lie in
 /// the file: the reader parses them, `write_back: rewrite` splices edited ones in their place.
 ///
@@ -21,7 +21,7 @@ struct JSONArrayScanner {
     let path: String
     let maxElementBytes: Int
 
-    private var cutter = JSONArrayCutter()
+    private var cutter = JSONCutter()
     private var line = 1
     private var elementNumber = 0
     private var elementLine = 0
