@@ -12,7 +12,7 @@ extension CSVSource: RewritableSource {
     ) throws -> [Splice] {
         var splices: [Splice] = []
         var columns: [String: Int] = [:]
-        let limit = reading.maxItemBytes ?? Self.maxRowBytes
+        let limit = reading.maxItemBytes ?? Self.maxItemBytes
         try forEachRow(of: input, maxRowBytes: limit, chunkSize: reading.chunkSize) { row, header in
             guard case .row(let read) = Self.item(row, number: 0, header: header),
                   let id = RowID.of(read.columns[idColumn]),

@@ -8,8 +8,6 @@ import UserSyncCore
 /// are not UTF-8 is reported unreadable; the rows after it are still read.
 public struct CSVSource: FileSource {
     static let kind = "csv"
-    /// A longer row is reported unreadable without being held in memory.
-    static let maxRowBytes = 16 << 20
 
     public let delimiter: UInt8
     let file: SourceFile
@@ -38,7 +36,7 @@ public struct CSVSource: FileSource {
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
         try readSettled { input, requireUnchanged in
             var rowNumber = 0
-            try forEachRow(of: input, maxRowBytes: Self.maxRowBytes) { row, header in
+            try forEachRow(of: input, maxRowBytes: Self.maxItemBytes) { row, header in
                 rowNumber += 1
                 try body(Self.item(row, number: rowNumber, header: header))
             } atEnd: {

@@ -21,6 +21,6 @@ struct Splice {
 /// readers report them unreadable). Tests shrink both to exercise the seams.
 struct RewriteInput {
     var chunkSize = InputFile.chunkSize
-    /// Nil: each format's reader limit.
+    /// Nil: the readers' limit (`FileSource.maxItemBytes`).
     var maxItemBytes: Int?
 }

@@ -4,7 +4,7 @@ extension JSONArraySource: JSONRowSource {
     func forEachRowText(
         in input: borrowing InputFile, reading: RewriteInput, _ body: (UnsafeBufferPointer<UInt8>, Range<Int>) throws -> Void
     ) throws {
-        let limit = reading.maxItemBytes ?? Self.maxElementBytes
+        let limit = reading.maxItemBytes ?? Self.maxItemBytes
         try forEachElement(of: input, maxElementBytes: limit, chunkSize: reading.chunkSize) { event, _ in
             if case .element(let text, let range) = event { try body(text, range) }
         }

@@ -7,8 +7,6 @@ import UserSyncCore
 /// that is not an array, or that ends before the array closes, is a `SourceError`.
 public struct JSONArraySource: FileSource {
     static let kind = "json"
-    /// A longer element is reported unreadable without being held in memory.
-    static let maxElementBytes = 16 << 20
 
     let file: SourceFile
 
@@ -16,7 +14,7 @@ public struct JSONArraySource: FileSource {
 
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
         try readSettled { input, requireUnchanged in
-            try forEachElement(of: input, maxElementBytes: Self.maxElementBytes) { event, location in
+            try forEachElement(of: input, maxElementBytes: Self.maxItemBytes) { event, location in
                 switch event {
                 case .element(let element, _):
                     try body(JSONRowDecoder.item(element, at: location))
@@ -24,7 +22,7 @@ public struct JSONArraySource: FileSource {
                     try body(.unreadable(location, .unparseable("empty element (two commas in a row?)")))
                 case .tooLong:
                     try body(.unreadable(
-                        location, .unparseable("element is longer than \(Self.maxElementBytes >> 20) MiB")))
+                        location, .unparseable("element is longer than \(Self.maxItemBytes >> 20) MiB")))
                 }
             } atEnd: {
                 // A last element without a line terminator is only trusted from a settled file.

@@ -7,8 +7,6 @@ import UserSyncCore
 /// skipped but counted, so locations match what an editor shows.
 public struct JSONLSource: FileSource {
     static let kind = "jsonl"
-    /// A longer line is reported unreadable without being held in memory.
-    static let maxLineBytes = 16 << 20
 
     let file: SourceFile
 
@@ -17,7 +15,7 @@ public struct JSONLSource: FileSource {
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
         var scratch = JSONParser.Scratch()
         try readSettled { input, requireUnchanged in
-            try LineReader.forEachLine(in: input, maxLineBytes: Self.maxLineBytes, endOfFile: requireUnchanged) { line, number in
+            try LineReader.forEachLine(in: input, maxLineBytes: Self.maxItemBytes, endOfFile: requireUnchanged) { line, number in
                 switch line {
                 case .bytes(let bytes, _):
                     if LineReader.isBlank(bytes) { return }
@@ -25,7 +23,7 @@ public struct JSONLSource: FileSource {
                 case .tooLong:
                     try body(.unreadable(
                         SourceLocation(.line, number),
-                        .unparseable("line is longer than \(Self.maxLineBytes >> 20) MiB")))
+                        .unparseable("line is longer than \(Self.maxItemBytes >> 20) MiB")))
                 }
             }
         }

@@ -28,6 +28,9 @@ extension FileSource {
 
     public var path: String { file.options.path }
 
+    /// A longer line, element or row is reported unreadable without being held in memory.
+    static var maxItemBytes: Int { 16 << 20 }
+
     var fingerprintOptions: [String] { [] }
 
     public func fingerprint() throws(SourceError) -> SourceFingerprint {
