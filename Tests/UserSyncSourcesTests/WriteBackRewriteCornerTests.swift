@@ -11,10 +11,7 @@ struct WriteBackRewriteCornerTests {
     private let mapping = FieldMapping(externalID: "id", name: "name", email: "email", metadata: "meta", phone: nil)
 
     private func rewriter(_ path: String, _ kind: String, chunkSize: Int = 1 << 20) throws -> FileRewriteWriteBack {
-        let options = WriteBackOptions(source: SourceOptions(kind: kind, path: path), mapping: mapping, mode: .rewrite)
-        var writeBack = try #require(try SourceRegistry.makeWriteBack(options) as? FileRewriteWriteBack)
-        writeBack.reading.chunkSize = chunkSize
-        return writeBack
+        try fileRewrite(path, kind: kind, mapping: mapping, chunkSize: chunkSize)
     }
 
     @Test("CSV: quoted ids and fields holding CRLF, LF, quotes and delimiters are matched and kept", arguments: [1, 3, 1 << 20])

@@ -19,12 +19,8 @@ struct WriteBackRewriteTests {
         _ path: String, _ format: Format, delimiter: UInt8 = UInt8(ascii: ","),
         chunkSize: Int = 1 << 20, maxItemBytes: Int? = nil
     ) throws -> FileRewriteWriteBack {
-        let options = WriteBackOptions(
-            source: SourceOptions(kind: format.rawValue, path: path, csvDelimiter: delimiter), mapping: mapping, mode: .rewrite)
-        var writeBack = try #require(try SourceRegistry.makeWriteBack(options) as? FileRewriteWriteBack)
-        writeBack.reading.chunkSize = chunkSize
-        writeBack.reading.maxItemBytes = maxItemBytes
-        return writeBack
+        try fileRewrite(
+            path, kind: format.rawValue, mapping: mapping, delimiter: delimiter, chunkSize: chunkSize, maxItemBytes: maxItemBytes)
     }
 
     // MARK: - JSONL
