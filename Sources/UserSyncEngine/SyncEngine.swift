@@ -299,7 +299,7 @@ public final class SyncEngine: Sendable {
         let pending = try store.acceptedChanges(pendingOnly: true)
         guard !pending.isEmpty else { return }
         do {
-            let writeBack = try WriteBackRegistry.make(WriteBackOptions(
+            let writeBack = try SourceRegistry.makeWriteBack(WriteBackOptions(
                 source: config.sourceOptions, mapping: config.fieldMapping,
                 mode: config.source.writeBack == .rewrite ? .rewrite : .inbound, inboundPath: config.source.inboundPath))
             let result = try writeBack.apply(pending.map(\.change))

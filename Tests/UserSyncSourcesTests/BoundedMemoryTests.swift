@@ -16,7 +16,7 @@ struct BoundedMemoryTests {
         var seen: [String] = []
         try LineReader.forEachLine(in: file, maxLineBytes: 64) { line, number in
             switch line {
-            case .bytes(let bytes): seen.append("\(number):\(String(decoding: bytes, as: UTF8.self))")
+            case .bytes(let bytes, _): seen.append("\(number):\(String(decoding: bytes, as: UTF8.self))")
             case .tooLong: seen.append("\(number):too long")
             }
         }
@@ -31,7 +31,7 @@ struct BoundedMemoryTests {
         let file = try InputFile(path: path)
         var lengths: [Int] = []
         try LineReader.forEachLine(in: file, maxLineBytes: 4 << 20) { line, _ in
-            if case .bytes(let bytes) = line { lengths.append(bytes.count) }
+            if case .bytes(let bytes, _) = line { lengths.append(bytes.count) }
         }
         #expect(lengths == [3 << 20, 1])
     }
@@ -61,7 +61,7 @@ struct BoundedMemoryTests {
             try text[start..<min(start + 7, text.count)].withUnsafeBufferPointer { piece in
                 try scanner.scan(piece) { event, location in
                     switch event {
-                    case .element(let bytes): events.append("\(location.number):\(String(decoding: bytes, as: UTF8.self))")
+                    case .element(let bytes, _): events.append("\(location.number):\(String(decoding: bytes, as: UTF8.self))")
                     case .tooLong: events.append("\(location.number):too long")
                     case .empty: events.append("\(location.number):empty")
                     }

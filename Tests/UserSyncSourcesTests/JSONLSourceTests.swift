@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import UserSyncCore
-import UserSyncSources
+@testable import UserSyncSources
 
 @Suite("JSONL source")
 struct JSONLSourceTests {

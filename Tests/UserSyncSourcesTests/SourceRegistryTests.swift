@@ -19,6 +19,30 @@ struct SourceRegistryTests {
         #expect(built.description == "postgres table users in postgres://app@db:5432/crm")
     }
 
+    @Test("each kind says what it can do; the engine asks it instead of switching on the kind")
+    func capabilities() {
+        for kind in ["jsonl", "json", "csv"] {
+            #expect(SourceRegistry.kind(named: kind)?.capabilities == [.settles, .rewrites], "\(kind)")
+        }
+        #expect(SourceRegistry.kind(named: "sqlite")?.capabilities == [])
+        #expect(SourceRegistry.kind(named: "postgres")?.capabilities == [])
+        #expect(SourceRegistry.kind(named: "xml") == nil)
+    }
+
+    @Test("a postgres table is written back into the table, a postgres query to the inbound file, without connecting")
+    func postgresWriteBack() throws {
+        let postgres = PostgresSourceOptions(url: PostgresURL(user: "app", host: "db", database: "crm"), password: "s3cret")
+        func make(_ source: SourceOptions) throws -> any SourceWriteBack {
+            try SourceRegistry.makeWriteBack(WriteBackOptions(
+                source: source, mapping: FieldMapping(), mode: .rewrite, inboundPath: "/var/lib/usersync/inbound.jsonl"))
+        }
+        let table = try make(SourceOptions(kind: "postgres", path: "", table: "users", postgres: postgres))
+        #expect(table.description == "postgres table users in postgres://app@db:5432/crm")
+        let query = try make(SourceOptions(kind: "postgres", path: "", query: "SELECT * FROM users", postgres: postgres))
+        #expect(query.description
+            == "inbound changes file /var/lib/usersync/inbound.jsonl (a postgres query source cannot be written back)")
+    }
+
     @Test("an unknown kind names the known ones")
     func unknownKind() {
         let error = sourceError { _ = try SourceRegistry.make(SourceOptions(kind: "xml", path: "/srv/u.xml")) }

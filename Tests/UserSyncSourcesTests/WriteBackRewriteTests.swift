@@ -10,14 +10,17 @@ struct WriteBackRewriteTests {
     /// Chunk sizes that cut lines, elements, rows, quotes, escapes and the BOM anywhere.
     static let chunkSizes = [1, 2, 7, 1 << 20]
 
+    /// The kinds a rewrite serves.
+    enum Format: String, CaseIterable {
+        case jsonl, json, csv
+    }
+
     private func rewriter(
-        _ path: String, _ format: FileRewriteWriteBack.Format, delimiter: UInt8 = UInt8(ascii: ","),
+        _ path: String, _ format: Format, delimiter: UInt8 = UInt8(ascii: ","),
         chunkSize: Int = 1 << 20, maxItemBytes: Int? = nil
     ) throws -> FileRewriteWriteBack {
-        var writeBack = try FileRewriteWriteBack(path: path, format: format, mapping: mapping, csvDelimiter: delimiter)
-        writeBack.reading.chunkSize = chunkSize
-        writeBack.reading.maxItemBytes = maxItemBytes
-        return writeBack
+        try fileRewrite(
+            path, kind: format.rawValue, mapping: mapping, delimiter: delimiter, chunkSize: chunkSize, maxItemBytes: maxItemBytes)
     }
 
     // MARK: - JSONL
@@ -72,8 +75,8 @@ struct WriteBackRewriteTests {
         #expect(try listing(dir) == ["users.jsonl"])
     }
 
-    @Test("aborts when the file changes during the rewrite; a later apply succeeds", arguments: [FileRewriteWriteBack.Format.jsonl, .json, .csv])
-    func changedUnderneath(format: FileRewriteWriteBack.Format) throws {
+    @Test("aborts when the file changes during the rewrite; a later apply succeeds", arguments: Format.allCases)
+    func changedUnderneath(format: Format) throws {
         let dir = try TemporaryDirectory()
         let content: String
         switch format {
@@ -265,8 +268,8 @@ struct WriteBackRewriteTests {
 
     // MARK: - Over-long items
 
-    @Test("lines, elements and rows over the reader's limit are copied unedited, without being held", arguments: [FileRewriteWriteBack.Format.jsonl, .json, .csv])
-    func overlong(format: FileRewriteWriteBack.Format) throws {
+    @Test("lines, elements and rows over the reader's limit are copied unedited, without being held", arguments: Format.allCases)
+    func overlong(format: Format) throws {
         let dir = try TemporaryDirectory()
         let long = String(repeating: "x", count: 100)
         let original: String

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import UserSyncCore
-import UserSyncSources
+@testable import UserSyncSources
 
 /// A change as the reconciler hands it over.
 func fieldChange(
@@ -48,4 +48,18 @@ func writeBackError(_ body: () throws -> Void) -> SourceError? {
 extension ProviderID {
     static let performchat: ProviderID = "performchat"
     static let commbox: ProviderID = "commbox"
+}
+
+/// The `write_back: rewrite` of the `kind` file at `path`, built as the engine builds it,
+/// reading `chunkSize` bytes at a time and holding at most `maxItemBytes` of one item.
+func fileRewrite(
+    _ path: String, kind: String, mapping: FieldMapping, delimiter: UInt8 = UInt8(ascii: ","),
+    chunkSize: Int = 1 << 20, maxItemBytes: Int? = nil
+) throws -> FileRewriteWriteBack {
+    let options = WriteBackOptions(
+        source: SourceOptions(kind: kind, path: path, csvDelimiter: delimiter), mapping: mapping, mode: .rewrite)
+    var writeBack = try #require(try SourceRegistry.makeWriteBack(options) as? FileRewriteWriteBack)
+    writeBack.reading.chunkSize = chunkSize
+    writeBack.reading.maxItemBytes = maxItemBytes
+    return writeBack
 }

@@ -7,9 +7,10 @@ extension UserSyncConfiguration {
     public var fieldMapping: FieldMapping { source.fields }
 
     public var sourceOptions: SourceOptions {
-        SourceOptions(
+        let settles = SourceRegistry.kind(named: source.kind.rawValue)?.capabilities.contains(.settles) ?? false
+        return SourceOptions(
             kind: source.kind.rawValue, path: source.path, table: source.table, query: source.query,
-            csvDelimiter: source.csv.delimiterByte, settleTime: source.kind.isFile ? source.settleTime : .zero,
+            csvDelimiter: source.csv.delimiterByte, settleTime: settles ? source.settleTime : .zero,
             postgres: postgresOptions)
     }
 

@@ -1,8 +1,7 @@
 /// The byte-level state of RFC 4180 CSV: where a byte falls (a field's start, an unquoted or
-/// a quoted field, just after a quote inside a quoted field) and what it means. The reader
-/// (`CSVParser`) and the rewriter's row scanner (`CSVRawRowScanner`) both cut through it, so
-/// they find the same rows and fields in every file: quotes open a quoted field only at its
-/// start, `""` inside one is a quote, LF, CRLF or a lone CR end a row outside quotes.
+/// a quoted field, just after a quote inside a quoted field) and what it means, for
+/// `CSVParser`: quotes open a quoted field only at its start, `""` inside one is a quote, LF,
+/// CRLF or a lone CR end a row outside quotes.
 struct CSVCutter {
     /// What one byte meant.
     enum Step: Equatable {

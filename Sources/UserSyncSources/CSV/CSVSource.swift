@@ -8,28 +8,22 @@ import UserSyncCore
 /// are not UTF-8 is reported unreadable; the rows after it are still read.
 public struct CSVSource: FileSource {
     static let kind = "csv"
-    /// A longer row is reported unreadable without being held in memory.
-    static let maxRowBytes = 16 << 20
 
-    public let path: String
     public let delimiter: UInt8
-    let fingerprinter = FileFingerprinter()
-    let settle: SettleRule
+    let file: SourceFile
 
-    public init(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws(SourceError) {
+    public init(path: String, delimiter: UInt8) throws(SourceError) {
         try self.init(options: SourceOptions(kind: Self.kind, path: path, csvDelimiter: delimiter))
     }
 
-    init(options: SourceOptions) throws(SourceError) {
-        try options.validateFileOptions()
-        let delimiter = options.csvDelimiter
+    init(file: SourceFile) throws(SourceError) {
+        let delimiter = file.options.csvDelimiter
         if delimiter >= 0x80 || delimiter == UInt8(ascii: "\"") || delimiter == 0x0A || delimiter == 0x0D {
             throw SourceError(
                 .invalidOptions("the CSV delimiter must be one ASCII character other than '\"', CR and LF, got \(CSVParser.show(delimiter))"),
-                path: options.path)
+                path: file.options.path)
         }
-        path = options.path
-        settle = SettleRule(path: options.path, settleTime: options.settleTime)
+        self.file = file
         self.delimiter = delimiter
     }
 
@@ -40,34 +34,37 @@ public struct CSVSource: FileSource {
     }
 
     func readSequentially(_ body: (SourceItem) throws -> Void) throws {
-        let file = try InputFile(path: path)
-        let start = try file.status()
-        try settle.requireSettled(start)
-        let hasBOM = try file.bytes(at: 0, count: 3) == [0xEF, 0xBB, 0xBF]
-        var skip = hasBOM ? 3 : 0
-        var parser = CSVParser(delimiter: delimiter, maxRowBytes: Self.maxRowBytes)
-        var header: [String]?
-        var rowNumber = 0
+        try readSettled { input, requireUnchanged in
+            var rowNumber = 0
+            try forEachRow(of: input, maxRowBytes: Self.maxItemBytes) { row, header in
+                rowNumber += 1
+                try body(Self.item(row, number: rowNumber, header: header))
+            } atEnd: {
+                // A last row without a line terminator is only trusted from a settled file.
+                try requireUnchanged()
+            }
+        }
+    }
 
+    /// Cuts `input` into rows, for the reader and for `write_back: rewrite`: the header row is
+    /// checked and handed over with every row after it. `atEnd` runs once the whole file is
+    /// read, before a last row without a line terminator is delivered.
+    func forEachRow(
+        of input: borrowing InputFile, maxRowBytes: Int, chunkSize: Int = InputFile.chunkSize,
+        _ body: (CSVParser.Row, _ header: [String]) throws -> Void, atEnd: () throws -> Void = {}
+    ) throws {
+        let bom = try input.byteOrderMarkLength()
+        var parser = CSVParser(delimiter: delimiter, maxRowBytes: maxRowBytes, startOffset: bom)
+        var header: [String]?
         func handle(_ row: CSVParser.Row) throws {
             guard let names = header else {
                 header = try self.header(from: row)
                 return
             }
-            rowNumber += 1
-            try body(Self.item(row, number: rowNumber, header: names))
+            try body(row, names)
         }
-        try file.forEachChunk { chunk in
-            var bytes = chunk.assumingMemoryBound(to: UInt8.self)
-            if skip > 0 {
-                let dropped = min(skip, bytes.count)
-                bytes = UnsafeBufferPointer(rebasing: bytes[dropped...])
-                skip -= dropped
-            }
-            try parser.parse(bytes, handle)
-        }
-        // A last row without a line terminator is only trusted from a settled file.
-        try settle.requireUnchanged(since: start, file)
+        try input.forEachChunk(from: bom, size: chunkSize) { chunk in try parser.parse(chunk, handle) }
+        try atEnd()
         try parser.finish(handle)
         if header == nil {
             throw SourceError(.invalidContent("has no CSV header row (the file is empty)"), path: path)
@@ -93,7 +90,7 @@ public struct CSVSource: FileSource {
         return names
     }
 
-    private static func item(_ row: CSVParser.Row, number: Int, header: [String]) -> SourceItem {
+    static func item(_ row: CSVParser.Row, number: Int, header: [String]) -> SourceItem {
         let location = SourceLocation(.row, number, line: row.line)
         if let problem = row.problem {
             return .unreadable(location, .unparseable(problem))

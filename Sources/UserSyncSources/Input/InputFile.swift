@@ -81,14 +81,24 @@ struct InputFile: ~Copyable {
         return FileStatus(info)
     }
 
-    /// Calls `body` with each chunk of the file, in order, reusing one buffer.
-    func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
+    /// The length of a UTF-8 byte order mark at the start of the file: 3, or 0 without one.
+    func byteOrderMarkLength() throws(SourceError) -> Int {
+        try bytes(at: 0, count: 3) == [0xEF, 0xBB, 0xBF] ? 3 : 0
+    }
+
+    /// Calls `body` with each chunk of the file from `offset` to its end, in order, reusing
+    /// one buffer of `size` bytes (tests shrink it to cut items anywhere).
+    func forEachChunk(
+        from offset: Int = 0, size: Int = Self.chunkSize, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
         defer { buffer.deallocate() }
+        var offset = offset
         while true {
-            let count = try read(into: buffer)
+            let count = try read(into: buffer, at: offset)
             if count == 0 { return }
-            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            offset += count
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]).assumingMemoryBound(to: UInt8.self))
         }
     }
 }

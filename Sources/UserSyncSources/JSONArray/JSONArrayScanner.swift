@@ -1,9 +1,9 @@
 import UserSyncCore
 
 /// Cuts a JSON array into its top-level elements as the bytes stream by, without parsing
-/// them: it tracks only string/escape state and bracket depth. Each element's bytes are
-/// handed over as they are (straight from the chunk when the element fits in it, else from
-/// a carry buffer), for `JSONParser` to parse.
+/// them (`JSONCutter`). Each element's bytes are handed over as they are (straight from
+/// the chunk when the element fits in it, else from a carry buffer) with where they lie in
+/// the file: the reader parses them, `write_back: rewrite` splices edited ones in their place.
 ///
 /// A bad element (invalid JSON, bad UTF-8, a scalar) is the parser's problem and does not
 /// disturb the cut, as long as its brackets balance. An element whose brackets do not
@@ -11,7 +11,7 @@ import UserSyncCore
 /// array, which is a file-level error (truncated file).
 struct JSONArrayScanner {
     enum Event {
-        case element(UnsafeBufferPointer<UInt8>)
+        case element(UnsafeBufferPointer<UInt8>, range: Range<Int>)
         /// The element is longer than `maxElementBytes`; its bytes were dropped.
         case tooLong
         /// Nothing between two commas.
@@ -21,17 +21,22 @@ struct JSONArrayScanner {
     let path: String
     let maxElementBytes: Int
 
-    private var cutter = JSONArrayCutter()
+    private var cutter = JSONCutter()
     private var line = 1
     private var elementNumber = 0
     private var elementLine = 0
     private var carry: [UInt8] = []
     private var oversized = false
     private var sawAnyByte = false
+    /// The file offsets of the next chunk's first byte and of the current element's.
+    private var offset: Int
+    private var elementOffset = 0
 
-    init(path: String, maxElementBytes: Int) {
+    /// - Parameter startOffset: where the first chunk lies in the file (after a byte order mark).
+    init(path: String, maxElementBytes: Int, startOffset: Int = 0) {
         self.path = path
         self.maxElementBytes = maxElementBytes
+        offset = startOffset
     }
 
     mutating func scan(
@@ -51,6 +56,7 @@ struct JSONArrayScanner {
                 elementLine = line
                 oversized = false
                 elementStart = index
+                elementOffset = offset + index
             case .elementEnds:
                 try finishElement(chunk, from: elementStart, to: index, emit)
                 elementStart = -1
@@ -72,6 +78,7 @@ struct JSONArrayScanner {
         if cutter.position == .inElement && elementStart >= 0 {
             keep(UnsafeBufferPointer(rebasing: chunk[elementStart..<count]))
         }
+        offset += count
     }
 
     /// Call once the file has been read to its end.
@@ -110,21 +117,17 @@ struct JSONArrayScanner {
         _ emit: (Event, SourceLocation) throws -> Void
     ) throws {
         let location = SourceLocation(.element, elementNumber, line: elementLine)
+        let range = elementOffset..<(offset + end)
         let here = UnsafeBufferPointer(rebasing: chunk[max(start, 0)..<end])
-        if oversized {
+        if oversized || carry.count + here.count > maxElementBytes {
             oversized = false
             try emit(.tooLong, location)
         } else if carry.isEmpty {
-            try emit(Self.isBlank(here) ? .empty : .element(here), location)
+            try emit(Self.isBlank(here) ? .empty : .element(here, range: range), location)
         } else {
-            keep(here)
-            if oversized {
-                oversized = false
-                try emit(.tooLong, location)
-            } else {
-                try carry.withUnsafeBufferPointer { bytes in
-                    try emit(Self.isBlank(bytes) ? .empty : .element(bytes), location)
-                }
+            carry.append(contentsOf: here)
+            try carry.withUnsafeBufferPointer { bytes in
+                try emit(Self.isBlank(bytes) ? .empty : .element(bytes, range: range), location)
             }
         }
         carry.removeAll(keepingCapacity: carry.capacity <= 1 << 20)

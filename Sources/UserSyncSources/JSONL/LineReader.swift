@@ -13,24 +13,28 @@ import Darwin
 /// `endOfFile`); a
 /// UTF-8 byte order mark at the start of the file is skipped. A line longer than
 /// `maxLineBytes` is reported as `.tooLong` (and its bytes dropped), so memory stays
-/// bounded whatever the file holds.
+/// bounded whatever the file holds. The reader and `write_back: rewrite` both cut lines here.
 enum LineReader {
     enum Line {
-        case bytes(UnsafeBufferPointer<UInt8>)
+        /// The line without its terminator, and the file offset of its first byte.
+        case bytes(UnsafeBufferPointer<UInt8>, offset: Int)
         case tooLong
     }
 
+    /// - Parameter readSize: the most bytes one `read(2)` asks for (tests shrink it).
     /// - Parameter endOfFile: called once the end of the file is reached, before a last line
     ///   without a newline is delivered; throwing there keeps that line back.
     static func forEachLine(
         in file: borrowing InputFile,
         maxLineBytes: Int,
+        readSize: Int = InputFile.chunkSize,
         endOfFile: () throws -> Void = {},
         _ body: (_ line: Line, _ number: Int) throws -> Void
     ) throws {
         var capacity = min(InputFile.chunkSize, maxLineBytes)
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
+        var bufferOffset = 0  // the file offset of buffer[0]
         var start = 0  // first byte of the line not yet delivered
         var end = 0  // end of the bytes read so far
         var lineNumber = 0
@@ -41,11 +45,13 @@ enum LineReader {
         while !atEnd {
             if start > 0 {
                 if start < end { memmove(buffer.baseAddress!, buffer.baseAddress! + start, end - start) }
+                bufferOffset += start
                 end -= start
                 start = 0
             }
             if end == capacity {
                 if discarding {
+                    bufferOffset += end
                     end = 0
                 } else if capacity < maxLineBytes {
                     capacity = min(capacity * 2, maxLineBytes)
@@ -57,10 +63,11 @@ enum LineReader {
                     lineNumber += 1
                     try body(.tooLong, lineNumber)
                     discarding = true
+                    bufferOffset += end
                     end = 0
                 }
             }
-            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end..<capacity]))
+            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end..<min(capacity, end + readSize)]))
             if count == 0 {
                 atEnd = true
                 try endOfFile()
@@ -81,14 +88,14 @@ enum LineReader {
                     discarding = false
                 } else {
                     lineNumber += 1
-                    try body(.bytes(line(base, from: scan, to: newline)), lineNumber)
+                    try body(.bytes(line(base, from: scan, to: newline), offset: bufferOffset + scan), lineNumber)
                 }
                 scan = newline + 1
             }
             start = scan
             if atEnd && start < end && !discarding {
                 lineNumber += 1
-                try body(.bytes(line(base, from: start, to: end)), lineNumber)
+                try body(.bytes(line(base, from: start, to: end), offset: bufferOffset + start), lineNumber)
             }
         }
     }

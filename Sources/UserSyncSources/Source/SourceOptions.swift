@@ -1,7 +1,7 @@
 /// What the configuration says about the source: which kind, where, and the kind's options.
 /// (`table` and `query` serve the `sqlite` and `postgres` kinds.)
 public struct SourceOptions: Sendable, Hashable {
-    /// A kind registered in `SourceRegistry`: `jsonl`, `json`, `csv`, `sqlite`.
+    /// A kind registered in `SourceRegistry`: `jsonl`, `json`, `csv`, `sqlite`, `postgres`.
     public var kind: String
     /// The source file (for `sqlite`, the database file).
     public var path: String
@@ -44,6 +44,7 @@ extension SourceOptions {
 
     func validatePath() throws(SourceError) {
         if path.isEmpty { throw SourceError(.invalidOptions("the \(kind) source has an empty path"), path: nil) }
+        if path.utf8.contains(0) { throw SourceError(.invalidOptions("the \(kind) source path holds a NUL byte"), path: nil) }
     }
 
     /// A digest of the options that shape what is read, for fingerprints.

@@ -1,7 +1,7 @@
 import UserSyncCore
 
 /// A reader of the local source of truth: one implementation per kind (JSONL, JSON array,
-/// CSV, SQLite), built from `SourceOptions` by `SourceRegistry`.
+/// CSV, SQLite, PostgreSQL), built from `SourceOptions` by its `SourceKind`.
 ///
 /// A source reads rows; it does not map or validate them (that is `RecordMapper`'s job).
 /// Row-level problems are reported in the stream as `SourceItem.unreadable` and never stop

@@ -2,7 +2,7 @@ import UserSyncCore
 
 /// Writes accepted remote changes back to the local side: into a SQLite table, into the
 /// inbound changes file, or into the source file itself (`write_back: rewrite`). Built from
-/// `WriteBackOptions` by `WriteBackRegistry`.
+/// `WriteBackOptions` by its source kind (`SourceRegistry.makeWriteBack`).
 ///
 /// `apply` is synchronous and blocking (file and database I/O); call it off the cooperative
 /// thread pool. Implementations are immutable values, safe to share between threads; calls

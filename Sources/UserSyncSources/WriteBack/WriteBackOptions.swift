@@ -34,3 +34,16 @@ public struct WriteBackOptions: Sendable, Hashable {
         self.busyTimeout = busyTimeout
     }
 }
+
+extension WriteBackOptions {
+    /// The inbound changes file, for a source whose changes go there; `reason` says why when
+    /// it is not the kind's own choice (a query cannot be written back).
+    func inboundWriteBack(because reason: String? = nil) throws(SourceError) -> any SourceWriteBack {
+        guard let inboundPath, !inboundPath.isEmpty else {
+            throw SourceError(
+                .invalidOptions("remote changes for this \(source.kind) source go to the inbound changes file, but no inbound path is set"),
+                path: source.path)
+        }
+        return try InboundFileWriteBack(path: inboundPath, mapping: mapping, fallbackReason: reason)
+    }
+}

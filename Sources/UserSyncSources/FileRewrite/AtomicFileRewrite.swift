@@ -6,9 +6,9 @@ import Musl
 import Darwin
 #endif
 
-/// Replaces a file's content atomically: the new content goes to a temporary file in the
-/// same directory, which gets the original's owner, group, mode and POSIX ACL, is
-/// `fsync`ed, and is `rename(2)`d over the original. Readers see the old file or the new
+/// Replaces a file's content atomically: the original with some byte ranges replaced
+/// (`Splice`) goes to a temporary file in the same directory, which gets the original's
+/// owner, group, mode and POSIX ACL, is `fsync`ed, and is `rename(2)`d over the original. Readers see the old file or the new
 /// one, never a mix; a crash leaves the old file (and at worst a stray `.…usersync-….tmp`).
 ///
 /// A symbolic link is followed: the file it points to is replaced, the link stays.
@@ -29,13 +29,12 @@ enum AtomicFileRewrite {
 
     private static let aclAttribute = "system.posix_acl_access"
 
-    /// Streams `path` through `transform` into a temporary file and puts it in place.
-    /// `transform` returns whether it changed anything; when it did not, the original is
-    /// left untouched. Returns whether the file was replaced.
+    /// Rewrites `path` with the splices `edits` finds in it (sorted, not overlapping) and puts
+    /// it in place. When there are none, the original is left untouched and no file is
+    /// created. Returns whether the file was replaced.
     @discardableResult
     static func rewrite(
-        path: String, beforeCommit: Hook? = nil,
-        _ transform: (borrowing InputFile, inout OutputFile) throws -> Bool
+        path: String, beforeCommit: Hook? = nil, _ edits: (borrowing InputFile) throws -> [Splice]
     ) throws(SourceError) -> Bool {
         let target = try resolve(path)
         let input = try InputFile(path: target)
@@ -43,6 +42,15 @@ enum AtomicFileRewrite {
         var info = stat()
         guard stat(target, &info) == 0 else { throw SourceError(.cannotOpen(errno: errno), path: path) }
         guard FileStatus(info) == initial else { throw changed(path) }
+        let splices: [Splice]
+        do {
+            splices = try edits(input)
+        } catch let error as SourceError {
+            throw error
+        } catch {
+            throw SourceError(.cannotWrite("\(error)"), path: path)
+        }
+        guard !splices.isEmpty else { return false }
 
         let directory = OutputFile.directory(of: target)
         let temporary = directory + "/." + OutputFile.baseName(of: target) + ".usersync-"
@@ -51,18 +59,15 @@ enum AtomicFileRewrite {
             path: temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600, what: "a temporary file beside")
         do throws(SourceError) {
             try copyAttributes(from: info, original: target, to: output.descriptor, reportedAs: path)
-            let modified: Bool
-            do {
-                modified = try transform(input, &output)
-            } catch let error as SourceError {
-                throw error
-            } catch {
-                throw SourceError(.cannotWrite("\(error)"), path: path)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: InputFile.chunkSize, alignment: 16)
+            defer { buffer.deallocate() }
+            var copied = 0
+            for splice in splices {
+                try copy(input, from: copied, to: splice.range.lowerBound, into: &output, through: buffer)
+                try output.write(splice.bytes)
+                copied = splice.range.upperBound
             }
-            guard modified else {
-                unlink(temporary)
-                return false
-            }
+            try copy(input, from: copied, to: .max, into: &output, through: buffer)
             try output.sync()
             beforeCommit?(target)
             guard try FileStatus.of(path: target) == initial else { throw changed(path) }
@@ -75,6 +80,20 @@ enum AtomicFileRewrite {
         }
         OutputFile.syncDirectory(directory)
         return true
+    }
+
+    /// Copies the bytes of `input` from `start` up to `end` (or its end) into `output`.
+    private static func copy(
+        _ input: borrowing InputFile, from start: Int, to end: Int, into output: inout OutputFile,
+        through buffer: UnsafeMutableRawBufferPointer
+    ) throws(SourceError) {
+        var offset = start
+        while offset < end {
+            let count = try input.read(into: .init(rebasing: buffer[0..<min(buffer.count, end - offset)]), at: offset)
+            if count == 0 { return }
+            try output.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]).assumingMemoryBound(to: UInt8.self))
+            offset += count
+        }
     }
 
     private static func changed(_ path: String) -> SourceError {

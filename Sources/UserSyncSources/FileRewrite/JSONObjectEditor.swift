@@ -84,7 +84,7 @@ struct JSONObjectEditor {
     /// means `{}`) with `key` set to `value`, or removed when `value` is nil. Nil when the
     /// text is not a JSON object.
     static func editing(objectText text: String, key: String, value: JSONValue?) -> String? {
-        let blank = text.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        let blank = text.utf8.allSatisfy(Self.isBlank)
         guard var editor = JSONObjectEditor(blank ? Array("{}".utf8) : Array(text.utf8)) else { return nil }
         if let value {
             editor.set(key, to: Array(value.canonicalText.utf8))
@@ -94,33 +94,43 @@ struct JSONObjectEditor {
         return String(decoding: editor.bytes, as: UTF8.self)
     }
 
-    // MARK: - Scanning valid JSON
+    // MARK: - Cutting valid JSON
 
     private func members() -> [Member] { layout().members }
 
-    /// The offset of the closing brace and the members, in order.
+    /// The offset of the closing brace and the members, in order, cut by the same
+    /// `JSONCutter` that cuts JSON arrays for the reader.
     private func layout() -> (close: Int, members: [Member]) {
-        var index = 0
-        skipBlanks(&index)
-        index += 1  // {
+        var cutter = JSONCutter(opening: UInt8(ascii: "{"))
         var members: [Member] = []
-        while true {
-            skipBlanks(&index)
-            if bytes[index] == UInt8(ascii: "}") { return (index, members) }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
+        var start = 0
+        for index in bytes.indices {
+            switch cutter.step(bytes[index]) {
+            case .elementStarts:
+                start = index
+            case .elementEnds(let closes):
+                members.append(member(start..<index))
+                if closes { return (index, members) }
+            case .arrayCloses:
+                return (index, members)
+            default:
+                break
             }
-            let keyStart = index
-            skipString(&index)
-            let keyRange = keyStart..<index
-            skipBlanks(&index)
-            index += 1  // :
-            skipBlanks(&index)
-            let valueStart = index
-            skipValue(&index)
-            members.append(Member(keyRange: keyRange, key: decodeKey(keyRange), valueRange: valueStart..<index))
         }
+        preconditionFailure("a JSONObjectEditor holds a valid JSON object")
+    }
+
+    /// The member whose text (`"key": value` and the white space after it) is at `range`.
+    private func member(_ range: Range<Int>) -> Member {
+        var keyEnd = range.lowerBound + 1
+        while bytes[keyEnd] != UInt8(ascii: "\"") { keyEnd += bytes[keyEnd] == UInt8(ascii: "\\") ? 2 : 1 }
+        keyEnd += 1
+        var valueStart = keyEnd
+        while Self.isBlank(bytes[valueStart]) || bytes[valueStart] == UInt8(ascii: ":") { valueStart += 1 }
+        var valueEnd = range.upperBound
+        while Self.isBlank(bytes[valueEnd - 1]) { valueEnd -= 1 }
+        let keyRange = range.lowerBound..<keyEnd
+        return Member(keyRange: keyRange, key: decodeKey(keyRange), valueRange: valueStart..<valueEnd)
     }
 
     private func decodeKey(_ range: Range<Int>) -> String {
@@ -129,55 +139,7 @@ struct JSONObjectEditor {
         return (try? JSONParser.parse(bytes[range]))?.stringValue ?? String(decoding: inner, as: UTF8.self)
     }
 
-    private func skipBlanks(_ index: inout Int) {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D {
-            index += 1
-        }
-    }
-
-    /// From an opening quote to just past the closing one.
-    private func skipString(_ index: inout Int) {
-        index += 1
-        while index < bytes.count {
-            switch bytes[index] {
-            case UInt8(ascii: "\\"): index += 2
-            case UInt8(ascii: "\""): index += 1; return
-            default: index += 1
-            }
-        }
-    }
-
-    private func skipValue(_ index: inout Int) {
-        switch bytes[index] {
-        case UInt8(ascii: "\""):
-            skipString(&index)
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            var depth = 0
-            while index < bytes.count {
-                switch bytes[index] {
-                case UInt8(ascii: "\""):
-                    skipString(&index)
-                    continue
-                case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    depth += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    depth -= 1
-                    if depth == 0 {
-                        index += 1
-                        return
-                    }
-                default:
-                    break
-                }
-                index += 1
-            }
-        default:
-            while index < bytes.count {
-                switch bytes[index] {
-                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: return
-                default: index += 1
-                }
-            }
-        }
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 }

@@ -1,10 +1,11 @@
-/// The byte-level state of a JSON array cut into its top-level elements, without parsing
-/// them: where it is (before the array, between elements, in one, after the array), and in
-/// an element only string/escape state and bracket depth. The reader (`JSONArrayScanner`) and
-/// the rewriter (`JSONArrayRewriter`) both cut through it, so they cut every file the same way.
+/// The byte-level state of a JSON array cut into its top-level elements, or of an object cut
+/// into its members (`"key": value`), without parsing them: where it is (before the
+/// container, between elements, in one, after the container), and in an element only
+/// string/escape state and bracket depth. The array reader (`JSONArrayScanner`, also for
+/// `write_back: rewrite`) and the member editor (`JSONObjectEditor`) cut through it.
 ///
 /// An element whose brackets do not balance swallows what follows until they do.
-struct JSONArrayCutter {
+struct JSONCutter {
     enum Position: Equatable {
         /// Before the opening `[`.
         case preamble
@@ -33,10 +34,18 @@ struct JSONArrayCutter {
         case textAfterArray
     }
 
+    /// `[` or `{`, and the bracket that closes it.
+    let opening: UInt8
+    private let closing: UInt8
     private(set) var position = Position.preamble
     private(set) var inString = false
     private var depth = 0
     private var escaped = false
+
+    init(opening: UInt8 = UInt8(ascii: "[")) {
+        self.opening = opening
+        closing = opening == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+    }
 
     @inline(__always)
     mutating func step(_ byte: UInt8) -> Step {
@@ -47,7 +56,7 @@ struct JSONArrayCutter {
             switch byte {
             case 0x20, 0x09, 0x0D, 0x0A: return .none
             // A trailing comma before the closing bracket is tolerated.
-            case UInt8(ascii: "]"):
+            case closing:
                 position = .afterArray
                 return .arrayCloses
             case UInt8(ascii: ","): return .empty
@@ -62,7 +71,7 @@ struct JSONArrayCutter {
         case .preamble:
             switch byte {
             case 0x20, 0x09, 0x0D, 0x0A: return .none
-            case UInt8(ascii: "["):
+            case opening:
                 position = .beforeElement
                 return .none
             default: return .notAnArray
@@ -95,7 +104,7 @@ struct JSONArrayCutter {
         case UInt8(ascii: "}"), UInt8(ascii: "]"):
             if depth > 0 {
                 depth -= 1
-            } else if byte == UInt8(ascii: "]") {
+            } else if byte == closing {
                 position = .afterArray
                 return .elementEnds(closesArray: true)
             }

@@ -8,8 +8,21 @@ import UserSyncCore
 /// string (edited as text and re-encoded); a missing or `null` metadata member becomes an
 /// object holding the key. Metadata of any other type is left alone and the change skipped.
 enum JSONRowEditor {
-    /// The edited object text, recording each edit's outcome in `plan`.
-    static func apply(_ edits: [WriteBackPlan.Edit], to object: inout JSONObjectEditor, plan: inout WriteBackPlan) {
+    /// The edited text of one row object, or nil when it is not the object of a user with
+    /// edits, or stays as it is.
+    static func edit(_ content: UnsafeBufferPointer<UInt8>, plan: inout WriteBackPlan, idColumn: String) -> [UInt8]? {
+        guard !content.isEmpty,
+              case .object(let columns)? = try? JSONParser.parse(content),
+              let id = RowID.of(columns[idColumn]),
+              let edits = plan.edits(for: id),
+              var editor = JSONObjectEditor(Array(content))
+        else { return nil }
+        apply(edits, to: &editor, plan: &plan)
+        return editor.bytes.elementsEqual(content) ? nil : editor.bytes
+    }
+
+    /// Edits the object text, recording each edit's outcome in `plan`.
+    private static func apply(_ edits: [WriteBackPlan.Edit], to object: inout JSONObjectEditor, plan: inout WriteBackPlan) {
         for edit in edits {
             let newValue = edit.change.newValue
             switch edit.target {
