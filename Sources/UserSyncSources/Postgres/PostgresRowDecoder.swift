@@ -4,7 +4,8 @@ import UserSyncCore
 
 /// Turns the rows of a source's query into source items, column by column, the way
 /// `row_to_json` would: text as strings, numbers as their literals, booleans, `json`/`jsonb`
-/// as JSON values, NULL as null, anything else as its `to_json` form.
+/// as JSON values, dates and timestamps as ISO 8601 strings (`timestamptz` in UTC), NULL as
+/// null, anything else as its `to_json` form.
 ///
 /// Not `row_to_json` on the server: it doubled the server's work per row (every value is
 /// rendered, escaped into one JSON text, and parsed back here). Instead the select list asks
@@ -25,6 +26,10 @@ struct PostgresRowDecoder: Sendable {
         case json
         /// jsonb: version byte 1, then JSON text.
         case jsonb
+        /// date: days since 2000-01-01.
+        case date
+        /// timestamp, timestamptz: microseconds since 2000-01-01 (UTC for timestamptz).
+        case timestamp(utc: Bool)
     }
 
     struct Column: Sendable {
@@ -60,6 +65,12 @@ struct PostgresRowDecoder: Sendable {
                 list.append("t.\(quoted)")
             case .jsonb:
                 decoding = .jsonb
+                list.append("t.\(quoted)")
+            case .date:
+                decoding = .date
+                list.append("t.\(quoted)")
+            case .timestamp, .timestamptz:
+                decoding = .timestamp(utc: type == .timestamptz)
                 list.append("t.\(quoted)")
             default:
                 decoding = .json
@@ -109,9 +120,7 @@ struct PostgresRowDecoder: Sendable {
             return .success(.string(String(decoding: bytes, as: UTF8.self)))
         case .integer:
             guard bytes.count == 2 || bytes.count == 4 || bytes.count == 8 else { return .failure(Failure(description: "an integer of \(bytes.count) bytes")) }
-            var value: Int64 = bytes[0] & 0x80 == 0 ? 0 : -1
-            for byte in bytes { value = value << 8 | Int64(byte) }
-            return .success(.number(String(value)))
+            return .success(.number(String(bigEndian(bytes))))
         case .numericText:
             let literal = String(decoding: bytes, as: UTF8.self)
             let special = literal == "NaN" || literal == "Infinity" || literal == "-Infinity"
@@ -121,10 +130,23 @@ struct PostgresRowDecoder: Sendable {
             return .success(.bool(bytes[0] != 0))
         case .json:
             return json(bytes, reusing: &scratch)
+        case .date:
+            guard bytes.count == 4 else { return .failure(Failure(description: "a date of \(bytes.count) bytes")) }
+            return .success(.string(PostgresTimeText.date(Int32(truncatingIfNeeded: bigEndian(bytes)))))
+        case .timestamp(let utc):
+            guard bytes.count == 8 else { return .failure(Failure(description: "a timestamp of \(bytes.count) bytes")) }
+            return .success(.string(PostgresTimeText.timestamp(bigEndian(bytes), utc: utc)))
         case .jsonb:
             guard bytes.first == 1 else { return .failure(Failure(description: "jsonb in an unknown binary version")) }
             return json(UnsafeBufferPointer(rebasing: bytes.dropFirst()), reusing: &scratch)
         }
+    }
+
+    /// Two's complement, big-endian, sign-extended (1…8 bytes).
+    private static func bigEndian(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64 {
+        var value: Int64 = bytes[0] & 0x80 == 0 ? 0 : -1
+        for byte in bytes { value = value << 8 | Int64(byte) }
+        return value
     }
 
     private static func json(_ bytes: UnsafeBufferPointer<UInt8>, reusing scratch: inout JSONParser.Scratch) -> Result<JSONValue, Failure> {
