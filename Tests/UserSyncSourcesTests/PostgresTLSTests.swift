@@ -31,6 +31,11 @@ struct PostgresTLSTests {
         return rows.first?.columns["encrypted"]
     }
 
+    /// The error a read of `source` fails with, as the operator reads it.
+    func refusal(_ source: PostgresSource) throws -> String {
+        try #require(throws: SourceError.self) { try readAll(source) }.description
+    }
+
     @Test("sslmode require encrypts the session; disable does not")
     func requireAndDisable() async throws {
         try await withTestDatabase { db in
@@ -58,9 +63,7 @@ struct PostgresTLSTests {
         try await withTestDatabase { db in
             let other = try PostgresTestServer.required(PostgresTestServer.otherCertificateAuthority, "OTHER_CA")
             for roots in [other, nil] {
-                let untrusted = try source(db, host: "localhost", sslMode: .verifyFull, rootCertificate: roots)
-                let error = try #require(throws: SourceError.self) { try readAll(untrusted) }
-                let text = error.description
+                let text = try refusal(source(db, host: "localhost", sslMode: .verifyFull, rootCertificate: roots))
                 #expect(text.contains("localhost"), "\(text)")
                 #expect(text.contains("certificate"), "\(text)")
                 #expect(text.contains("not trusted"), "\(text)")
@@ -74,9 +77,7 @@ struct PostgresTLSTests {
         try await withTestDatabase { db in
             let ca = try PostgresTestServer.required(PostgresTestServer.certificateAuthority, "CA")
             // The server listens on 127.0.0.2 too, but its certificate names only localhost and 127.0.0.1.
-            let mismatched = try source(db, host: "127.0.0.2", sslMode: .verifyFull, rootCertificate: ca)
-            let error = try #require(throws: SourceError.self) { try readAll(mismatched) }
-            let text = error.description
+            let text = try refusal(source(db, host: "127.0.0.2", sslMode: .verifyFull, rootCertificate: ca))
             #expect(text.contains("127.0.0.2"), "\(text)")
             #expect(text.contains("does not name the host"), "\(text)")
         }
@@ -93,16 +94,13 @@ struct PostgresTLSTests {
             #expect(try encrypted(right) == .bool(true))
 
             let wrongPassword = "wrong-\(password)-x"
-            let wrong = try source(db, user: user, password: wrongPassword, sslMode: .require)
-            let error = try #require(throws: SourceError.self) { try readAll(wrong) }
-            let text = error.description
+            let text = try refusal(source(db, user: user, password: wrongPassword, sslMode: .require))
             #expect(text.contains("password authentication failed"), "\(text)")
             #expect(text.contains("source.url's user and the password"), "\(text)")
             #expect(!text.contains(wrongPassword) && !text.contains(password))
 
-            let none = try source(db, user: user, sslMode: .require)
-            let missing = try #require(throws: SourceError.self) { try readAll(none) }
-            #expect(missing.description.contains("password"), "\(missing.description)")
+            let missing = try refusal(source(db, user: user, sslMode: .require))
+            #expect(missing.contains("password"), "\(missing)")
         }
     }
 

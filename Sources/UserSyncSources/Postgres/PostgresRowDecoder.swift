@@ -42,44 +42,32 @@ struct PostgresRowDecoder: Sendable {
     let selectList: String
 
     init(columns probed: [(name: String, type: PostgresDataType)]) {
-        var columns: [Column] = []
-        var list: [String] = []
-        for (name, type) in probed {
+        columns = probed.map { name, type in Column(name: name, decoding: Self.decoding(of: type) ?? .json) }
+        let list = probed.map { name, type in
             let quoted = PostgresSession.quoted(name)
-            let decoding: Decoding
-            switch type {
-            case .text, .varchar, .bpchar, .name:
-                decoding = .text
-                list.append("t.\(quoted)")
-            case .int2, .int4, .int8:
-                decoding = .integer
-                list.append("t.\(quoted)")
-            case .numeric:
-                decoding = .numericText
-                list.append("t.\(quoted)::text AS \(quoted)")
-            case .bool:
-                decoding = .bool
-                list.append("t.\(quoted)")
-            case .json:
-                decoding = .json
-                list.append("t.\(quoted)")
-            case .jsonb:
-                decoding = .jsonb
-                list.append("t.\(quoted)")
-            case .date:
-                decoding = .date
-                list.append("t.\(quoted)")
-            case .timestamp, .timestamptz:
-                decoding = .timestamp(utc: type == .timestamptz)
-                list.append("t.\(quoted)")
-            default:
-                decoding = .json
-                list.append("to_json(t.\(quoted)) AS \(quoted)")
+            switch Self.decoding(of: type) {
+            case .numericText?: return "t.\(quoted)::text AS \(quoted)"
+            case nil: return "to_json(t.\(quoted)) AS \(quoted)"
+            default: return "t.\(quoted)"
             }
-            columns.append(Column(name: name, decoding: decoding))
         }
-        self.columns = columns
         selectList = list.isEmpty ? "1" : list.joined(separator: ", ")
+    }
+
+    /// How a column of `type` is read; nil for the types selected through `to_json`.
+    private static func decoding(of type: PostgresDataType) -> Decoding? {
+        switch type {
+        case .text, .varchar, .bpchar, .name: return .text
+        case .int2, .int4, .int8: return .integer
+        case .numeric: return .numericText
+        case .bool: return .bool
+        case .json: return .json
+        case .jsonb: return .jsonb
+        case .date: return .date
+        case .timestamp: return .timestamp(utc: false)
+        case .timestamptz: return .timestamp(utc: true)
+        default: return nil
+        }
     }
 
     func item(_ row: PostgresRow, at location: SourceLocation, reusing scratch: inout JSONParser.Scratch) -> SourceItem {
@@ -94,12 +82,12 @@ struct PostgresRowDecoder: Sendable {
                 values[column.name] = .null
                 continue
             }
-            let decoded = buffer.withUnsafeReadableBytes { raw in
-                Self.value(raw.bindMemory(to: UInt8.self), as: column.decoding, reusing: &scratch)
-            }
-            switch decoded {
-            case .success(let value): values[column.name] = value
-            case .failure(let reason): return .unreadable(location, .unparseable("column \"\(column.name)\": \(reason)"))
+            do {
+                values[column.name] = try buffer.withUnsafeReadableBytes { (raw) throws(Failure) in
+                    try Self.value(raw.bindMemory(to: UInt8.self), as: column.decoding, reusing: &scratch)
+                }
+            } catch {
+                return .unreadable(location, .unparseable("column \"\(column.name)\": \(error.description)"))
             }
         }
         guard index == columns.count else {
@@ -114,32 +102,37 @@ struct PostgresRowDecoder: Sendable {
 
     private static func value(
         _ bytes: UnsafeBufferPointer<UInt8>, as decoding: Decoding, reusing scratch: inout JSONParser.Scratch
-    ) -> Result<JSONValue, Failure> {
+    ) throws(Failure) -> JSONValue {
         switch decoding {
         case .text:
-            return .success(.string(String(decoding: bytes, as: UTF8.self)))
+            return .string(String(decoding: bytes, as: UTF8.self))
         case .integer:
-            guard bytes.count == 2 || bytes.count == 4 || bytes.count == 8 else { return .failure(Failure(description: "an integer of \(bytes.count) bytes")) }
-            return .success(.number(String(bigEndian(bytes))))
+            try expect(bytes.count == 2 || bytes.count == 4 || bytes.count == 8, bytes, "an integer")
+            return .number(String(bigEndian(bytes)))
         case .numericText:
             let literal = String(decoding: bytes, as: UTF8.self)
             let special = literal == "NaN" || literal == "Infinity" || literal == "-Infinity"
-            return .success(special ? .string(literal) : .number(literal))
+            return special ? .string(literal) : .number(literal)
         case .bool:
-            guard bytes.count == 1 else { return .failure(Failure(description: "a boolean of \(bytes.count) bytes")) }
-            return .success(.bool(bytes[0] != 0))
+            try expect(bytes.count == 1, bytes, "a boolean")
+            return .bool(bytes[0] != 0)
         case .json:
-            return json(bytes, reusing: &scratch)
+            return try json(bytes, reusing: &scratch)
         case .date:
-            guard bytes.count == 4 else { return .failure(Failure(description: "a date of \(bytes.count) bytes")) }
-            return .success(.string(PostgresTimeText.date(Int32(truncatingIfNeeded: bigEndian(bytes)))))
+            try expect(bytes.count == 4, bytes, "a date")
+            return .string(PostgresTimeText.date(Int32(truncatingIfNeeded: bigEndian(bytes))))
         case .timestamp(let utc):
-            guard bytes.count == 8 else { return .failure(Failure(description: "a timestamp of \(bytes.count) bytes")) }
-            return .success(.string(PostgresTimeText.timestamp(bigEndian(bytes), utc: utc)))
+            try expect(bytes.count == 8, bytes, "a timestamp")
+            return .string(PostgresTimeText.timestamp(bigEndian(bytes), utc: utc))
         case .jsonb:
-            guard bytes.first == 1 else { return .failure(Failure(description: "jsonb in an unknown binary version")) }
-            return json(UnsafeBufferPointer(rebasing: bytes.dropFirst()), reusing: &scratch)
+            guard bytes.first == 1 else { throw Failure(description: "jsonb in an unknown binary version") }
+            return try json(UnsafeBufferPointer(rebasing: bytes.dropFirst()), reusing: &scratch)
         }
+    }
+
+    /// Throws unless `sizeIsRight`: the server sent `what` in a size its binary format never has.
+    private static func expect(_ sizeIsRight: Bool, _ bytes: UnsafeBufferPointer<UInt8>, _ what: String) throws(Failure) {
+        guard sizeIsRight else { throw Failure(description: "\(what) of \(bytes.count) bytes") }
     }
 
     /// Two's complement, big-endian, sign-extended (1…8 bytes).
@@ -149,11 +142,11 @@ struct PostgresRowDecoder: Sendable {
         return value
     }
 
-    private static func json(_ bytes: UnsafeBufferPointer<UInt8>, reusing scratch: inout JSONParser.Scratch) -> Result<JSONValue, Failure> {
+    private static func json(_ bytes: UnsafeBufferPointer<UInt8>, reusing scratch: inout JSONParser.Scratch) throws(Failure) -> JSONValue {
         do {
-            return .success(try JSONParser.parse(bytes, reusing: &scratch))
+            return try JSONParser.parse(bytes, reusing: &scratch)
         } catch {
-            return .failure(Failure(description: error.description))
+            throw Failure(description: error.description)
         }
     }
 }
