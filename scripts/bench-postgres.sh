@@ -2,12 +2,14 @@
 # Benchmark of the PostgreSQL source (release build, a throwaway cluster on loopback):
 #   (a) the full-scan plan of N users (default 1,000,000, 1 % changed) with the real
 #       `usersync sync --once --dry-run`, wall time and peak RSS, beside the same plan of the
-#       same users read from JSONL;
+#       same users read from JSONL: JSONL and PostgreSQL back to back, REPEAT times (default
+#       3), then the median ratio and the load average (the ratio is what a busy machine keeps);
 #   (b) the cost of one cycle with change_column when 1 row and when 10,000 rows changed.
-# usage: scripts/bench-postgres.sh [N]   (BENCH_CONFIGURATION=debug measures a debug build instead)
+# usage: scripts/bench-postgres.sh [N] [REPEAT]   (BENCH_CONFIGURATION=debug measures a debug build instead)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000000}"
+REPEAT="${2:-3}"
 bash scripts/setup.sh
 CONFIGURATION="${BENCH_CONFIGURATION:-release}"
 SCRATCH=(--scratch-path .build-release)
@@ -70,9 +72,9 @@ rm -f "$DIR"/pg-state.db*
 echo "seeding the state with version 1..."
 "$BIN/usersync-bench" seed "$DIR/pg-jsonl.yaml" "$DIR/v1-$N.jsonl"
 
-python3 - "$BIN" "$DIR" "$N" "$PORT" <<'PY'
-import json, os, resource, subprocess, sys, time
-bin_dir, d, n, port = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+python3 - "$BIN" "$DIR" "$N" "$PORT" "$REPEAT" <<'PY'
+import json, os, resource, statistics, subprocess, sys, time
+bin_dir, d, n, port, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 
 def timed(args):
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -100,9 +102,17 @@ def psql(sql):
 
 print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, {os.uname().sysname}; {n} users, 1 % changed")
 print("(a) full-scan plan, real `usersync sync --once --dry-run`:")
-for label, config in [("jsonl", "pg-jsonl.yaml"), ("postgres", "pg-full.yaml")]:
-    wall, rss, summary = dry_run(f"{d}/{config}")
-    print(f"    {label:9} wall {wall:6.2f} s   peak RSS {rss:5.0f} MB   rows/s {n / wall:10,.0f}   changes {sum(summary['changes'].values()) if isinstance(summary['changes'], dict) else summary['changes']}")
+ratios = []
+for round in range(1, repeat + 1):
+    walls = {}
+    for label, config in [("jsonl", "pg-jsonl.yaml"), ("postgres", "pg-full.yaml")]:
+        wall, rss, summary = dry_run(f"{d}/{config}")
+        walls[label] = wall
+        changes = sum(summary['changes'].values()) if isinstance(summary['changes'], dict) else summary['changes']
+        print(f"    #{round} {label:9} wall {wall:6.2f} s   peak RSS {rss:5.0f} MB   rows/s {n / wall:10,.0f}   changes {changes}")
+    ratios.append(walls["postgres"] / walls["jsonl"])
+    print(f"    #{round} postgres / jsonl {ratios[-1]:.2f}   load average {os.getloadavg()[0]:.2f}")
+print(f"    median ratio {statistics.median(ratios):.2f} over {repeat} rounds")
 
 print("(b) one cycle with change_column (plan into the outbox, no push):")
 def cycle():

@@ -23,9 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 if port=$(bash scripts/pg-cluster.sh start "$pg_dir"); then
-  export USERSYNC_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
-  export USERSYNC_TEST_POSTGRES_DIR="$pg_dir"
-  export USERSYNC_TEST_POSTGRES_CTL="$PWD/scripts/pg-cluster.sh"
+  # The superuser's URL, the cluster's directory and control script, the TLS CA, the password role.
+  eval "$(bash scripts/pg-cluster.sh env "$pg_dir")"
   echo "PostgreSQL test server on 127.0.0.1:$port ($pg_dir)"
 elif [ "${CI:-}" = "true" ]; then
   echo "cannot start the PostgreSQL test server (see $pg_dir/log); CI needs it" >&2

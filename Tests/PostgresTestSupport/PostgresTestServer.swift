@@ -15,6 +15,21 @@ public enum PostgresTestServer {
     static let environment = ProcessInfo.processInfo.environment
 
     public static var url: String? { environment["USERSYNC_TEST_POSTGRES_URL"] }
+    /// The CA that signed the server's certificate (for `localhost` and 127.0.0.1).
+    public static var certificateAuthority: String? { environment["USERSYNC_TEST_POSTGRES_CA"] }
+    /// A CA that signed nothing the server has.
+    public static var otherCertificateAuthority: String? { environment["USERSYNC_TEST_POSTGRES_OTHER_CA"] }
+    /// A role that logs in with a password (scram-sha-256) over TCP, and its password.
+    public static var passwordUser: String? { environment["USERSYNC_TEST_POSTGRES_PASSWORD_USER"] }
+    public static var password: String? { environment["USERSYNC_TEST_POSTGRES_PASSWORD"] }
+
+    /// `value`, or an error saying how to run the tests with the server.
+    public static func required(_ value: String?, _ name: String) throws -> String {
+        guard let value else {
+            throw TestServerError("USERSYNC_TEST_POSTGRES_\(name) is not set: run the tests with scripts/test.sh")
+        }
+        return value
+    }
     public static var isCI: Bool { environment["CI"] == "true" }
     public static var shouldRun: Bool { url != nil || isCI }
     public static let skipReason =
@@ -95,10 +110,11 @@ public final class TestDatabase: Sendable {
         return TestDatabase(name: String(name), connection: connection)
     }
 
-    /// The URL a usersync config uses for this database (as `user`, default the superuser).
-    public func url(user: String? = nil) throws -> String {
+    /// The URL a usersync config uses for this database (as `user`, default the superuser;
+    /// at `host`, default the server's address).
+    public func url(user: String? = nil, host: String? = nil) throws -> String {
         let address = try PostgresTestServer.address()
-        return "postgres://\(user ?? address.user)@\(address.host):\(address.port)/\(name)"
+        return "postgres://\(user ?? address.user)@\(host ?? address.host):\(address.port)/\(name)"
     }
 
     /// Runs statements (separated by `;` outside quotes is the caller's care: one per call is safest).

@@ -99,4 +99,48 @@ struct PostgresConfigTests {
             """))
         #expect(error.description.contains("source.sslmode"))
     }
+
+    @Test("ssl_root_cert names a PEM file for verify-full: parsed as an absolute path and rendered")
+    func rootCertificate() throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { Fixture.removeDirectory(dir) }
+        let file = dir + "/ca.crt"
+        try "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let config = try Fixture.parse(Self.yaml("""
+              kind: postgres
+              url: postgres://app@db.internal/app
+              table: users
+              sslmode: verify-full
+              ssl_root_cert: \(file)
+            """))
+        #expect(config.source.postgres?.sslRootCert == file)
+        let rendered = config.renderEffective()
+        #expect(rendered.contains("ssl_root_cert: \(YAMLWriter.quoted(file))"), "\(rendered)")
+        #expect(try Fixture.parse(rendered).source.postgres?.sslRootCert == file)
+    }
+
+    @Test("ssl_root_cert mistakes are reported by key and line: not verify-full, missing file, not PEM")
+    func rootCertificateMistakes() throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { Fixture.removeDirectory(dir) }
+        let notPEM = dir + "/notes.txt"
+        try "just text\n".write(toFile: notPEM, atomically: true, encoding: .utf8)
+        let cases: [(mode: String, file: String, message: String)] = [
+            ("require", notPEM, "used only with sslmode: verify-full"),
+            ("verify-full", dir + "/absent.crt", "cannot read \(dir)/absent.crt"),
+            ("verify-full", notPEM, "holds no PEM certificate"),
+        ]
+        for (mode, file, message) in cases {
+            let yaml = Self.yaml("""
+                  kind: postgres
+                  url: postgres://app@db.internal/app
+                  table: users
+                  sslmode: \(mode)
+                  ssl_root_cert: \(file)
+                """)
+            let issue = try #require(Fixture.error(yaml).issues.first { $0.key == "source.ssl_root_cert" })
+            #expect(issue.message.contains(message), "\(issue)")
+            #expect(issue.line == Fixture.line(of: "ssl_root_cert:", in: yaml))
+        }
+    }
 }

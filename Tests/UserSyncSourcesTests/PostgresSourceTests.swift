@@ -50,6 +50,45 @@ struct PostgresSourceTests {
         }
     }
 
+    @Test("every column type reads as row_to_json renders it (timestamptz in UTC)")
+    func typesAsRowToJSON() async throws {
+        try await withTestDatabase { db in
+            // Given one row per edge case, over the types decoded client-side and some that are not
+            try await db.execute("""
+                CREATE TABLE kinds (id int8, t text, v varchar(10), c char(3), n name, i2 int2, i4 int4,
+                    num numeric, f8 float8, b bool, j json, jb jsonb, d date, ts timestamp, tz timestamptz,
+                    u uuid, arr text[], iv interval)
+                """)
+            try await db.execute("""
+                INSERT INTO kinds VALUES
+                  (1, 'Zoë "q" \\ 🐉', 'v', 'ab', 'nm', -32768, 2147483647, 1.50, 0.1, true, '{"a": [1, 2.0]}',
+                   '{"b": {"c": null}}', '2026-12-06', '2026-12-06 08:31:25.5', '2026-12-06 08:31:25.123456+02',
+                   'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{x,"y z"}', '1 day 2 hours'),
+                  (-9223372036854775808, '', '', '', '', 0, -1, 'NaN', 'Infinity', false, '[]', '"s"',
+                   '1999-12-31', '1999-12-31 23:59:59.999999', '1970-01-01 00:00:00+00', NULL, '{}', '0'),
+                  (9223372036854775807, NULL, NULL, NULL, NULL, NULL, NULL, -0.000001, -2.5e-300, NULL, 'null',
+                   '123', 'infinity', '-infinity', 'infinity', NULL, NULL, NULL),
+                  (4, 't', 'v', 'c', 'n', 1, 1, 1e30, 1, true, '1', '1', '0044-03-15 BC', '0001-01-01 00:00:00',
+                   '10000-01-01 00:00:01+00', NULL, NULL, NULL),
+                  (5, 't', 'v', 'c', 'n', 1, 1, 1, 1, true, '1', '1', '1600-02-29', '2000-01-01 00:00:00.000001',
+                   '1900-03-01 12:00:00.1+00', NULL, NULL, NULL)
+                """)
+            let source = try PostgresSource(table: "kinds", options: options(db))
+            // When
+            let read = try readAll(source).compactMap(\.row)
+            // Then each row equals the server's row_to_json of it, rendered in UTC
+            try await db.execute("SET TimeZone = 'UTC'")
+            let expected = try await db.rows("SELECT id::text AS id, row_to_json(k)::text AS json FROM kinds k")
+            #expect(read.count == expected.count)
+            for row in expected {
+                let id = try #require(row["id"] ?? nil)
+                let json = try JSONParser.parse(try #require(row["json"] ?? nil))
+                let mine = try #require(read.first { $0.columns["id"] == .number(id) }, "row \(id)")
+                #expect(JSONValue.object(mine.columns) == json, "row \(id)")
+            }
+        }
+    }
+
     @Test("a read-only query is read, and its columns are what it names")
     func query() async throws {
         try await withTestDatabase { db in

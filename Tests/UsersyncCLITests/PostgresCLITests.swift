@@ -18,8 +18,52 @@ struct PostgresCLITests {
         try await db.execute("INSERT INTO users (id, name, email, metadata) VALUES " + values.joined(separator: ", "))
     }
 
-    static func sourceLines(_ db: TestDatabase, fields: String = "{ external_id: id, name: name, email: email, metadata: metadata }", _ extra: [String] = []) throws -> [String] {
-        ["  kind: postgres", "  url: \(try db.url())", "  table: users", "  fields: \(fields)"] + extra.map { "  " + $0 }
+    static func sourceLines(
+        _ db: TestDatabase, url: String? = nil, fields: String = "{ external_id: id, name: name, email: email, metadata: metadata }",
+        _ extra: [String] = []
+    ) throws -> [String] {
+        ["  kind: postgres", "  url: \(try url ?? db.url())", "  table: users", "  fields: \(fields)"] + extra.map { "  " + $0 }
+    }
+
+    @Test("check logs in over verify-full TLS with the password from password_file or password_env; a wrong one fails without showing it",
+          .timeLimit(.minutes(1)))
+    func passwordOverTLS() async throws {
+        try await withTestDatabase { db in
+            try await DaemonHarness.with { h in
+                // Given a role that needs a password, allowed to read the table, and the server's CA
+                try await Self.createUsers(db, TestUser.many(2))
+                let user = try PostgresTestServer.required(PostgresTestServer.passwordUser, "PASSWORD_USER")
+                let password = try PostgresTestServer.required(PostgresTestServer.password, "PASSWORD")
+                let ca = try PostgresTestServer.required(PostgresTestServer.certificateAuthority, "CA")
+                try await db.execute("GRANT SELECT ON users TO \(user)")
+                let url = try db.url(user: user, host: "localhost")
+                let tls = ["sslmode: verify-full", "ssl_root_cert: \(ca)"]
+                let passwordFile = h.workspace.directory.appendingPathComponent("pg-password")
+                try (password + "\n").write(to: passwordFile, atomically: true, encoding: .utf8)
+                var config = DaemonConfig()
+                // When the password comes from a file
+                config.sourceLines = try Self.sourceLines(db, url: url, tls + ["password_file: \(passwordFile.path)"])
+                try h.writeConfig(config)
+                let fromFile = try await h.workspace.usersync(["check"])
+                // Then check connects and passes
+                #expect(fromFile.status == 0, "\(fromFile.stderr)")
+                // And from the environment
+                config.sourceLines = try Self.sourceLines(db, url: url, tls + ["password_env: TEST_PG_PASSWORD"])
+                try h.writeConfig(config)
+                var environment = Workspace.environment
+                environment["TEST_PG_PASSWORD"] = password
+                let fromEnvironment = try await h.workspace.usersync(["check"], environment: environment)
+                #expect(fromEnvironment.status == 0, "\(fromEnvironment.stderr)")
+                // When the password is wrong: a clear warning that never shows it (the server
+                // refusing is not a config-file error: check warns, as for an unreachable server)
+                let wrong = "not-\(password)"
+                environment["TEST_PG_PASSWORD"] = wrong
+                let refused = try await h.workspace.usersync(["check"], environment: environment)
+                #expect(refused.stderr.contains("warning: the source's columns could not be checked"), "\(refused.stderr)")
+                #expect(refused.stderr.contains("password authentication failed for user \"\(user)\""), "\(refused.stderr)")
+                #expect(!refused.stderr.contains(password) && !refused.stdout.contains(password), "neither the wrong password nor the right one")
+            }
+        }
     }
 
     @Test("check exits 78 and names a mapped column the table lacks", .timeLimit(.minutes(1)))

@@ -4,7 +4,7 @@ import Foundation
 /// detection. They are refused on other kinds, like `table` and `query` on files.
 extension ConfigDecoder {
     static let postgresKeys = [
-        "url", "password", "password_env", "password_file", "sslmode", "statement_timeout", "lock_timeout",
+        "url", "password", "password_env", "password_file", "sslmode", "ssl_root_cert", "statement_timeout", "lock_timeout",
         "change_column", "change_overlap", "full_scan_interval", "notify_channel",
     ]
 
@@ -33,6 +33,7 @@ extension ConfigDecoder {
         var settings = Config.PostgresSettings(url: url ?? "")
         settings.password = password
         settings.sslMode = choice(section, "sslmode", as: Config.PostgresSettings.SSLMode.self)
+        settings.sslRootCert = rootCertificate(section, sslMode: settings.sslMode)
         settings.statementTimeout = duration(section, "statement_timeout", allowZero: true) ?? settings.statementTimeout
         settings.lockTimeout = duration(section, "lock_timeout") ?? settings.lockTimeout
         settings.changeColumn = text(section, "change_column")
@@ -43,6 +44,25 @@ extension ConfigDecoder {
             report(section, "notify_channel", "a channel name is at most 63 bytes (PostgreSQL's identifier limit)")
         }
         return url == nil ? nil : settings
+    }
+
+    /// `source.ssl_root_cert`: a readable PEM file, and only where it is used (verify-full).
+    private func rootCertificate(_ section: ConfigSection, sslMode: Config.PostgresSettings.SSLMode?) -> String? {
+        guard let file = path(section, "ssl_root_cert") else { return nil }
+        guard sslMode == .verifyFull else {
+            report(section, "ssl_root_cert", "is used only with sslmode: verify-full (set it, or remove ssl_root_cert)")
+            return nil
+        }
+        switch SecretFile.read(file) {
+        case .failure(let failure):
+            report(section, "ssl_root_cert", "cannot read \(file): \(failure)")
+            return nil
+        case .success(let text) where !text.contains("-----BEGIN CERTIFICATE-----"):
+            report(section, "ssl_root_cert", "\(file) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+            return nil
+        case .success:
+            return file
+        }
     }
 }
 

@@ -86,6 +86,9 @@ extension UserSyncConfiguration {
         public var password: Secret?
         /// `source.sslmode`; nil: `require`, or `disable` for a loopback host.
         public var sslMode: SSLMode?
+        /// `source.ssl_root_cert`: a PEM file of the CA certificates trusted with `verify-full`
+        /// instead of the system's (absolute; for a server certificate from a private CA).
+        public var sslRootCert: String?
         /// `source.statement_timeout` (default 10m; 0s: no limit). A full read is one statement.
         public var statementTimeout: Duration
         /// `source.lock_timeout`: how long a write-back waits for a row lock (default 2s).
@@ -100,13 +103,15 @@ extension UserSyncConfiguration {
         public var notifyChannel: String?
 
         public init(
-            url: String, password: Secret? = nil, sslMode: SSLMode? = nil, statementTimeout: Duration = .seconds(600),
+            url: String, password: Secret? = nil, sslMode: SSLMode? = nil, sslRootCert: String? = nil,
+            statementTimeout: Duration = .seconds(600),
             lockTimeout: Duration = .seconds(2), changeColumn: String? = nil, changeOverlap: Duration = .seconds(5),
             fullScanInterval: Duration = .seconds(3600), notifyChannel: String? = nil
         ) {
             self.url = url
             self.password = password
             self.sslMode = sslMode
+            self.sslRootCert = sslRootCert
             self.statementTimeout = statementTimeout
             self.lockTimeout = lockTimeout
             self.changeColumn = changeColumn

@@ -67,6 +67,9 @@ extension UserSyncConfiguration {
             out.secret("password", password)
         }
         out.field("sslmode", postgres.sslMode?.rawValue ?? "~", comment: postgres.sslMode == nil ? "require, or disable on loopback" : nil)
+        if let file = postgres.sslRootCert {
+            out.field("ssl_root_cert", YAMLWriter.quoted(file))
+        }
         out.field("statement_timeout", DurationSyntax.format(postgres.statementTimeout))
         out.field("lock_timeout", DurationSyntax.format(postgres.lockTimeout))
         out.field("change_column", postgres.changeColumn.map { YAMLWriter.quoted($0) } ?? "~", comment: postgres.changeColumn == nil ? "every cycle reads every row" : nil)

@@ -21,6 +21,7 @@ extension UserSyncConfiguration {
         return PostgresSourceOptions(
             url: url, password: settings.password?.revealed,
             sslMode: settings.sslMode.flatMap { PostgresSourceOptions.SSLMode(rawValue: $0.rawValue) },
+            sslRootCertificate: settings.sslRootCert,
             statementTimeout: Dispatcher.seconds(settings.statementTimeout), lockTimeout: Dispatcher.seconds(settings.lockTimeout),
             changeColumn: settings.changeColumn, changeOverlap: Dispatcher.seconds(settings.changeOverlap),
             fullScanInterval: Dispatcher.seconds(settings.fullScanInterval), notifyChannel: settings.notifyChannel)

@@ -5,25 +5,19 @@ import UserSyncCore
 /// The row handler's state, used only on the connection's event loop while the caller
 /// waits for the query to finish.
 private final class RowState: @unchecked Sendable {
+    private let decoder: PostgresRowDecoder
     private let body: (SourceItem) throws -> Void
     private var number = 0
     private var scratch = JSONParser.Scratch()
 
-    init(_ body: @escaping (SourceItem) throws -> Void) {
+    init(_ decoder: PostgresRowDecoder, _ body: @escaping (SourceItem) throws -> Void) {
+        self.decoder = decoder
         self.body = body
     }
 
     func consume(_ row: PostgresRow) throws {
         number += 1
-        let location = SourceLocation(.row, number)
-        var item: SourceItem = .unreadable(location, .unparseable("the server sent an empty row"))
-        for cell in row {
-            guard let buffer = cell.bytes else { break }
-            item = buffer.withUnsafeReadableBytes { raw in
-                JSONRowDecoder.item(raw.bindMemory(to: UInt8.self), at: location, reusing: &scratch)
-            }
-            break
-        }
+        let item = decoder.item(row, at: SourceLocation(.row, number), reusing: &scratch)
         do { try body(item) } catch { throw PostgresCallerError(wrapped: error) }
     }
 }
@@ -47,7 +41,8 @@ struct PostgresReader: Sendable {
 
     func read(since watermark: String?, _ body: @escaping (SourceItem) throws -> Void) async throws -> String? {
         try await withTransaction { connection in
-            let changeType = try await probe(connection)
+            let probed = try await probe(connection)
+            let changeType = probed.changeType
             var newWatermark: String?
             var filter = ""
             if let column = source.options.changeColumn, let changeType {
@@ -66,13 +61,14 @@ struct PostgresReader: Sendable {
                     }
                 }
             }
-            let sql = "SELECT row_to_json(t)::text FROM (\(source.innerSQL)) AS t\(filter)"
-            // Rows are handed to `body` on the connection's event loop, as they are decoded:
-            // the loop reads no more from the socket until `body` returns (backpressure), and
+            let decoder = PostgresRowDecoder(columns: probed.columns)
+            let sql = "SELECT \(decoder.selectList) FROM (\(source.innerSQL)) AS t\(filter)"
+            // Rows are decoded and handed to `body` on the connection's event loop: the loop
+            // reads no more from the socket until `body` returns (backpressure), and
             // demand is renewed within the same tick. (PostgresNIO's async row sequence renews
             // it later, from the consumer's thread, and its state machine traps when the
             // server closes the connection in that window: a restart must be an error, not a crash.)
-            let state = RowState(body)
+            let state = RowState(decoder, body)
             try await connection.query(sql, onRow: { row in try state.consume(row) }).get()
             return newWatermark
         }
@@ -95,13 +91,19 @@ struct PostgresReader: Sendable {
         }
     }
 
+    /// The result's columns in order, and the change column's type when there is one.
+    private struct Probe {
+        var columns: [(name: String, type: PostgresDataType)]
+        var changeType: PostgresDataType?
+    }
+
     /// Checks the result's columns: distinct names, the required ones present, a change
-    /// column of a usable type (returned).
-    private func probe(_ connection: PostgresConnection) async throws -> PostgresDataType? {
+    /// column of a usable type.
+    private func probe(_ connection: PostgresConnection) async throws -> Probe {
         let rows = try await connection.query(
             PostgresQuery(unsafeSQL: "SELECT * FROM (\(source.innerSQL)) AS t LIMIT 0"), logger: PostgresSession.quietLogger)
         var types: [String: PostgresDataType] = [:]
-        var order: [String] = []
+        var order: [(name: String, type: PostgresDataType)] = []
         for column in rows.columns {
             if types[column.name] != nil {
                 throw SourceError(
@@ -109,20 +111,20 @@ struct PostgresReader: Sendable {
                     path: path)
             }
             types[column.name] = column.dataType
-            order.append(column.name)
+            order.append((column.name, column.dataType))
         }
         for try await _ in rows {}
         var needed = required
         if let change = source.options.changeColumn { needed.append(change) }
         for column in needed where types[column] == nil {
-            throw SourceError(.missingColumn(column, available: order), path: path)
+            throw SourceError(.missingColumn(column, available: order.map(\.name)), path: path)
         }
-        guard let change = source.options.changeColumn, let type = types[change] else { return nil }
+        guard let change = source.options.changeColumn, let type = types[change] else { return Probe(columns: order) }
         guard Self.timeTypes.contains(type) || Self.numberTypes.contains(type) else {
             throw SourceError(
                 .invalidOptions("source.change_column \"\(change)\" must be a timestamptz or bigint column, it is \(type)"),
                 path: path)
         }
-        return type
+        return Probe(columns: order, changeType: type)
     }
 }

@@ -22,16 +22,23 @@ enum PostgresSession {
                 settings.certificateVerification = .none
                 tls = .require(try NIOSSLContext(configuration: settings))
             case .verifyFull:
-                tls = .require(try NIOSSLContext(configuration: TLSConfiguration.makeClientConfiguration()))
+                var settings = TLSConfiguration.makeClientConfiguration()
+                if let file = options.sslRootCertificate {
+                    settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(file))
+                }
+                tls = .require(try NIOSSLContext(configuration: settings))
             }
         } catch {
-            throw SourceError(.database("cannot set up TLS: \(error)"), path: options.url.description)
+            let roots = options.sslRootCertificate.map { " with source.ssl_root_cert \($0)" } ?? ""
+            throw SourceError(.database("cannot set up TLS\(roots): \(error)"), path: options.url.description)
         }
         var configuration = PostgresConnection.Configuration(
             host: options.url.host, port: options.url.port, username: options.url.user, password: options.password,
             database: options.url.database, tls: tls)
         configuration.options.connectTimeout = .milliseconds(Int64(options.connectTimeout * 1000))
-        if options.effectiveSSLMode == .verifyFull { configuration.options.tlsServerName = options.url.host }
+        // No `tlsServerName`: PostgresNIO sends the host as SNI unless it is an IP address, and
+        // verify-full checks the certificate against it (an IP address: against the address
+        // connected to, as an IP SAN).
         configuration.options.additionalStartupParameters = [("application_name", "usersync")]
         return configuration
     }
@@ -98,6 +105,7 @@ enum PostgresSession {
             }
             return text
         }
+        if let problem = error.underlying.flatMap(tlsProblem) { return problem }
         switch error.code {
         case .connectionError:
             return "cannot connect" + (error.underlying.map { ": \($0)" } ?? "")
@@ -110,6 +118,18 @@ enum PostgresSession {
         default:
             return "\(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
         }
+    }
+
+    /// A certificate that verify-full refused, in words; nil for other errors.
+    private static func tlsProblem(_ error: any Error) -> String? {
+        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+            return "the server's TLS certificate does not name the host of source.url (sslmode: verify-full)"
+        }
+        if case .handshakeFailed(let failure)? = error as? NIOSSLError, "\(failure)".contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's TLS certificate is not trusted: it is not signed by a CA in source.ssl_root_cert "
+                + "(or, without it, the system's trust roots), or it has expired (sslmode: verify-full)"
+        }
+        return nil
     }
 }
 

@@ -6,9 +6,9 @@ import UserSyncCore
 ///
 /// Each read opens one connection and runs in one `READ ONLY`, `REPEATABLE READ`
 /// transaction (one consistent snapshot) with the configured `statement_timeout`. Rows are
-/// consumed as they arrive: the server turns each row into JSON (`row_to_json`), which is
-/// decoded like a JSONL line, so numbers keep their literals, `json`/`jsonb` columns arrive
-/// as JSON values and text as strings; memory stays constant in the number of rows.
+/// consumed as they arrive and decoded column by column (`PostgresRowDecoder`), so numbers
+/// keep their literals, `json`/`jsonb` columns arrive as JSON values and text as strings;
+/// memory stays constant in the number of rows.
 ///
 /// With `change_column`, `read(since:)` reads only the rows whose change column is at or
 /// after the watermark minus the overlap, and returns the new watermark (the column's
@@ -95,6 +95,10 @@ public struct PostgresSource: ChangeTrackingSource, SchemaCheckingSource {
     }
 
     public func read(since watermark: String?, _ body: (SourceItem) throws -> Void) throws -> String? {
+        // `body` (mapping, planning) runs on the connection's event loop, row by row as they
+        // are decoded. Not handed to this thread in batches as the file sources do: on two
+        // cores the server is already the second busy process, and a third busy thread made
+        // the full scan slower (measured: 1.65× the JSONL plan against 1.35× without).
         do {
             return try withoutActuallyEscaping(body) { body in
                 // The task gets the box, never the closure: the box lets go of it before

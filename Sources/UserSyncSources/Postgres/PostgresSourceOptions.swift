@@ -12,7 +12,8 @@ public struct PostgresSourceOptions: Sendable, Hashable {
         case disable
         /// TLS, without checking the certificate (libpq's `require`).
         case require
-        /// TLS, with the certificate checked against the system's trust roots and the host name.
+        /// TLS, with the certificate checked against the trust roots (the system's, or
+        /// `source.ssl_root_cert`) and the host name.
         case verifyFull = "verify-full"
     }
 
@@ -22,6 +23,9 @@ public struct PostgresSourceOptions: Sendable, Hashable {
     public var password: String?
     /// `source.sslmode`; nil means `require`, or `disable` when the host is loopback.
     public var sslMode: SSLMode?
+    /// `source.ssl_root_cert`: a PEM file of the CA certificates `verify-full` trusts instead
+    /// of the system's.
+    public var sslRootCertificate: String?
     /// `source.statement_timeout`: the longest one statement may run (0: no limit).
     public var statementTimeout: Double
     /// `source.lock_timeout`: how long a write-back waits for a row lock (then it is retried
@@ -43,13 +47,15 @@ public struct PostgresSourceOptions: Sendable, Hashable {
     public var connectTimeout: Double
 
     public init(
-        url: PostgresURL, password: String? = nil, sslMode: SSLMode? = nil, statementTimeout: Double = 600,
+        url: PostgresURL, password: String? = nil, sslMode: SSLMode? = nil, sslRootCertificate: String? = nil,
+        statementTimeout: Double = 600,
         lockTimeout: Double = 2, changeColumn: String? = nil, changeOverlap: Double = 5, fullScanInterval: Double = 3600,
         notifyChannel: String? = nil, connectTimeout: Double = 10
     ) {
         self.url = url
         self.password = password
         self.sslMode = sslMode
+        self.sslRootCertificate = sslRootCertificate
         self.statementTimeout = statementTimeout
         self.lockTimeout = lockTimeout
         self.changeColumn = changeColumn

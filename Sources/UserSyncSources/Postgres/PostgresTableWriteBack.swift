@@ -84,7 +84,7 @@ struct PostgresRowWriter: Sendable {
         // Column name → SQL type, as the catalog spells it (for the casts).
         var types: [String: String] = [:]
         var bindings = PostgresBindings()
-        try bindings.append(table)
+        bindings.append(table)
         let columns = try await connection.query(PostgresQuery(unsafeSQL: """
             SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute
             WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped
@@ -104,7 +104,7 @@ struct PostgresRowWriter: Sendable {
             guard let edits = plan.edits(for: id) else { continue }
             // The row, locked for the few statements that follow; its metadata as text.
             var select = PostgresBindings()
-            try select.append(id)
+            select.append(id)
             let metadataColumn = mapping.metadata.flatMap { types[$0] != nil ? $0 : nil }
             let metadataSQL = metadataColumn.map { "\(PostgresSession.quoted($0))::text" } ?? "NULL::text"
             let rows = try await connection.query(
@@ -164,10 +164,10 @@ struct PostgresRowWriter: Sendable {
             }
             if !assignments.isEmpty {
                 var update = PostgresBindings()
-                try update.append(id)
+                update.append(id)
                 var set: [String] = []
                 for (offset, assignment) in assignments.enumerated() {
-                    if let value = assignment.value { try update.append(value) } else { update.appendNull() }
+                    if let value = assignment.value { update.append(value) } else { update.appendNull() }
                     set.append("\(PostgresSession.quoted(assignment.column)) = CAST($\(offset + 2) AS \(types[assignment.column]!))")
                 }
                 let sql = "UPDATE \(quotedTable) SET \(set.joined(separator: ", ")) WHERE \(predicate)"
