@@ -30,9 +30,9 @@ let package = Package(
             "UserSyncCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        // Streaming readers of the local source of truth.
+        // The local source of truth, one folder per kind: its config keys, reader and write-back.
         .target(name: "UserSyncSources", dependencies: [
-            "UserSyncCore",
+            "UserSyncCore", "UserSyncConfig",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -68,7 +68,7 @@ let package = Package(
         ]),
         // The long-running service: cycle loop, graceful stop, reload, systemd notify, instance lock.
         .target(name: "UserSyncDaemon", dependencies: [
-            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore",
+            "UserSyncCore", "UserSyncConfig", "UserSyncEngine", "UserSyncStore", "UserSyncSources",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -126,7 +126,7 @@ let package = Package(
             "UserSyncLogging", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "UserSyncDaemonTests", dependencies: ["UserSyncDaemon"]),
-        .testTarget(name: "UserSyncConfigTests", dependencies: ["UserSyncConfig", "UserSyncProviders"]),
+        .testTarget(name: "UserSyncConfigTests", dependencies: ["UserSyncConfig", "UserSyncProviders", "UserSyncSources"]),
         .testTarget(name: "UserSyncProvidersTests", dependencies: [
             "UserSyncProviders", "UserSyncSandbox", "UserSyncCore", "UserSyncTesting",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

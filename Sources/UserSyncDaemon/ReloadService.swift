@@ -4,6 +4,7 @@ import ServiceLifecycle
 import UnixSignals
 import UserSyncConfig
 import UserSyncEngine
+import UserSyncSources
 
 /// SIGHUP: re-read and validate the config. A valid one replaces the engine (providers
 /// re-created, paused providers probed again); an invalid one is logged key by key and the
@@ -50,7 +51,8 @@ final class ReloadService: Service, Sendable {
         do {
             // The providers the running config was loaded with are the ones this process knows.
             let providers = await holder.engine.config.providers.registered
-            config = try ConfigLoader.load(path: configPath, environment: environment, providers: providers)
+            config = try ConfigLoader.load(
+                path: configPath, environment: environment, providers: providers, sources: SourceRegistry.configSchemas)
         } catch {
             for issue in error.issues {
                 logger.error("reload refused: invalid config; still running on the previous one", metadata: [

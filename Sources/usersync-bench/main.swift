@@ -21,7 +21,7 @@ import UserSyncStore
 let arguments = CommandLine.arguments
 if arguments.count == 3, arguments[1] == "cycle" {
     do {
-        let config = try ConfigLoader.load(path: arguments[2], providers: BuiltInProviders.all)
+        let config = try ConfigLoader.load(path: arguments[2], providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let engine = try SyncEngine(config: config, client: client, logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
         let started = Date()
@@ -42,7 +42,7 @@ guard arguments.count == 4, arguments[1] == "seed" else {
     exit(64)
 }
 do {
-    let config = try ConfigLoader.load(path: arguments[2], providers: BuiltInProviders.all)
+    let config = try ConfigLoader.load(path: arguments[2], providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
     var options = config.sourceOptions
     options.path = arguments[3]
     // A file the benchmark generated itself, before this run: nothing is writing it.

@@ -5,6 +5,7 @@ import UserSyncConfig
 import UserSyncEngine
 import UserSyncLogging
 import UserSyncProviders
+import UserSyncSources
 
 /// Loading the config and setting up logging, shared by the subcommands.
 enum AppContext {
@@ -12,7 +13,7 @@ enum AppContext {
     /// (EX_CONFIG) before anything has started.
     static func loadConfig(_ options: ConfigOptions) throws -> UserSyncConfiguration {
         do {
-            return try ConfigLoader.load(path: options.config, providers: BuiltInProviders.all)
+            return try ConfigLoader.load(path: options.config, providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
         } catch {
             printError(error.description)
             throw ArgumentParser.ExitCode(SyncExitStatus.config)

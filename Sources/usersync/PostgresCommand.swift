@@ -23,14 +23,14 @@ struct TriggerSQLCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try AppContext.loadConfig(options)
-        guard config.source.kind == .postgres, let postgres = config.source.postgres else {
-            AppContext.printError("\(options.config): source.kind is \(config.source.kind.rawValue); trigger-sql is for postgres sources")
+        guard let postgres = config.source.postgres else {
+            AppContext.printError("\(options.config): source.kind is \(config.source.kind); trigger-sql is for postgres sources")
             throw ExitCode(SyncExitStatus.config)
         }
         guard let channel = postgres.notifyChannel else {
             AppContext.printError("\(options.config): set source.notify_channel (e.g. usersync_users) first")
             throw ExitCode(SyncExitStatus.config)
         }
-        print(PostgresTriggerSQL.text(table: config.source.table, channel: channel, changeColumn: postgres.changeColumn), terminator: "")
+        print(PostgresTriggerSQL.text(table: postgres.tableOrQuery.table, channel: channel, changeColumn: postgres.changeColumn), terminator: "")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UserSyncProviders
+import UserSyncSources
 @testable import UserSyncConfig
 
 /// One test per class of mistake: each message names the dotted key and the line.
@@ -284,7 +285,7 @@ struct ConfigErrorTests {
     @Test("the config file itself cannot be read")
     func unreadableConfigFile() {
         do {
-            _ = try ConfigLoader.load(path: "/nonexistent/usersync.yaml", environment: [:], providers: BuiltInProviders.all)
+            _ = try ConfigLoader.load(path: "/nonexistent/usersync.yaml", environment: [:], providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
             Issue.record("expected a ConfigError")
         } catch {
             #expect(error.description == "/nonexistent/usersync.yaml: cannot read the config file: no such file")

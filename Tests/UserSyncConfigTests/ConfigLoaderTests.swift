@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UserSyncProviders
+import UserSyncSources
 @testable import UserSyncConfig
 
 @Suite("Config loading")
@@ -11,11 +12,11 @@ struct ConfigLoaderTests {
     func defaultsFilledIn() throws {
         let config = try Fixture.parse(Fixture.valid)
         #expect(config.state.path == "/var/lib/usersync/state.db")
-        #expect(config.source.kind == .jsonl)
+        #expect(config.source.kind == "jsonl")
         #expect(config.source.fields == .init(externalID: "id", name: "name", email: "email", metadata: nil))
         #expect(config.source.inboundPath == "/var/lib/usersync/inbound.jsonl")
         #expect(config.source.writeBack == .inbound)
-        #expect(config.source.csv.delimiter == ",")
+        #expect(config.source.csv == nil, "a JSONL source has no CSV options")
         #expect(config.sync == .init(
             interval: .seconds(30), direction: .both, conflictPolicy: .local, deletions: .ignore,
             pullInterval: .seconds(300), shutdownTimeout: .seconds(10)
@@ -44,6 +45,24 @@ struct ConfigLoaderTests {
         #expect(commBox.content.isEmpty)
     }
 
+    @Test func aCSVSourceHasItsDelimiter() throws {
+        let comma = try Fixture.parse(Fixture.valid(replacing: "  kind: jsonl", with: "  kind: csv"))
+        #expect(comma.source.csv?.delimiterByte == UInt8(ascii: ","))
+        let semicolon = try Fixture.parse(Fixture.valid(replacing: "  kind: jsonl", with: "  kind: csv\n  csv: { delimiter: \";\" }"))
+        #expect(semicolon.source.csv?.delimiterByte == UInt8(ascii: ";"))
+        #expect(semicolon.source.inboundPath == "/var/lib/usersync/inbound.jsonl")
+    }
+
+    @Test func aKeyOfAnotherKindIsRefusedNamingTheKindsItAppliesTo() {
+        // (`csv` is ignored on other kinds: the example config carries it whatever the kind.)
+        let yaml = Fixture.valid(
+            replacing: "  kind: jsonl", with: "  kind: jsonl\n  csv: { delimiter: \";\" }\n  table: users\n  notify_channel: c")
+        #expect(Fixture.error(yaml).issues.map { "\($0.key): \($0.message)" } == [
+            "source.table: applies only to sqlite and postgres sources (source.kind is jsonl); remove it",
+            "source.notify_channel: applies only to postgres sources (source.kind is jsonl); remove it",
+        ])
+    }
+
     @Test("every key can be set")
     func everyKeySet() throws {
         let yaml = """
@@ -52,7 +71,6 @@ struct ConfigLoaderTests {
               kind: sqlite
               path: /data/app.db
               query: "  -- active users\\n  WITH a AS (SELECT 1) SELECT * FROM users"
-              csv: { delimiter: ";" }
               fields: { external_id: uid, name: ~, email: mail, first_name: fn, last_name: ln, phone: tel,
                         performchat_id: pc, commbox_id: cb, metadata: meta }
               write_back: rewrite
@@ -69,12 +87,12 @@ struct ConfigLoaderTests {
             metrics: { listen: "[::1]:9464" }
             """
         let config = try Fixture.parse(yaml, environment: ["PC_ID": "id-from-env", "PC_SECRET": "secret-from-env"])
-        #expect(config.source.kind == .sqlite)
+        #expect(config.source.kind == "sqlite")
         #expect(config.source.query?.contains("WITH a AS") == true)
         #expect(config.source.table == nil)
-        #expect(config.source.inboundPath == nil)
+        // A query cannot be written back: its remote changes go to the inbound file.
+        #expect(config.source.inboundPath == "/data/inbound.jsonl")
         #expect(config.source.writeBack == .rewrite)
-        #expect(config.source.csv.delimiterByte == UInt8(ascii: ";"))
         #expect(config.source.fields == .init(
             externalID: "uid", name: nil, email: "mail", metadata: "meta", firstName: "fn", lastName: "ln",
             phone: "tel", providerIDs: [.performchat: "pc", .commbox: "cb"]
@@ -147,7 +165,7 @@ struct ConfigLoaderTests {
         try "s\r\n".write(toFile: directory + "/pc-secret", atomically: true, encoding: .utf8)
         let yaml = Fixture.valid(replacing: "    key_secret: \(Fixture.performChatSecret)", with: "    key_secret_file: pc-secret")
         try yaml.write(toFile: directory + "/usersync.yaml", atomically: true, encoding: .utf8)
-        let config = try ConfigLoader.load(path: directory + "/usersync.yaml", environment: [:], providers: BuiltInProviders.all)
+        let config = try ConfigLoader.load(path: directory + "/usersync.yaml", environment: [:], providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
         #expect(config.providers.performChat?.keySecret.revealed == "s")
     }
 
@@ -162,7 +180,7 @@ struct ConfigLoaderTests {
     func relativePaths() throws {
         let yaml = Fixture.valid(replacing: "  path: /var/lib/usersync/state.db", with: "  path: ../state/state.db")
             .replacingOccurrences(of: "  path: /srv/app/users.jsonl", with: "  path: ./users.jsonl\n  inbound_path: inbound/x.jsonl")
-        let config = try ConfigLoader.parse(yaml: yaml, fileName: "/opt/usersync/config/usersync.yaml", environment: [:], providers: BuiltInProviders.all)
+        let config = try ConfigLoader.parse(yaml: yaml, fileName: "/opt/usersync/config/usersync.yaml", environment: [:], providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
         #expect(config.state.path == "/opt/usersync/state/state.db")
         #expect(config.source.path == "/opt/usersync/config/users.jsonl")
         #expect(config.source.inboundPath == "/opt/usersync/config/inbound/x.jsonl")
@@ -190,10 +208,10 @@ struct ConfigLoaderTests {
         try "example-secret\n".write(toFile: credentials + "/performchat-key-secret", atomically: true, encoding: .utf8)
         try "example-token\n".write(toFile: credentials + "/commbox-token", atomically: true, encoding: .utf8)
         // When it is loaded
-        let config = try ConfigLoader.load(path: example, environment: ["CREDENTIALS_DIRECTORY": credentials], providers: BuiltInProviders.all)
+        let config = try ConfigLoader.load(path: example, environment: ["CREDENTIALS_DIRECTORY": credentials], providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
         // Then it holds the documented values
         #expect(config.state.path == "/var/lib/usersync/state.db")
-        #expect(config.source.kind == .jsonl)
+        #expect(config.source.kind == "jsonl")
         #expect(config.source.fields.externalID == "id")
         #expect(config.source.fields.firstName == nil)
         #expect(config.providers.performChat?.keySecret.revealed == "example-secret")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UserSyncProviders
+import UserSyncSources
 @testable import UserSyncConfig
 
 /// Helpers shared by the config tests.
@@ -35,7 +36,7 @@ enum ConfigFixture {
     }
 
     static func parse(_ yaml: String, environment: [String: String] = [:]) throws(ConfigError) -> UserSyncConfiguration {
-        try ConfigLoader.parse(yaml: yaml, fileName: fileName, environment: environment, providers: BuiltInProviders.all)
+        try ConfigLoader.parse(yaml: yaml, fileName: fileName, environment: environment, providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
     }
 
     /// The error parsing `yaml` throws; records a test failure when it parses.

@@ -33,7 +33,7 @@ struct PostgresConfigTests {
         let config = try Fixture.parse(yaml, environment: ["PGPASS": "pg-pa55-VALUE"])
         // Then
         let postgres = try #require(config.source.postgres)
-        #expect(config.source.kind == .postgres)
+        #expect(config.source.kind == "postgres")
         #expect(postgres.url == "postgres://usersync@db.internal:5433/app")
         #expect(postgres.password?.revealed == "pg-pa55-VALUE")
         #expect(postgres.sslMode == .verifyFull)

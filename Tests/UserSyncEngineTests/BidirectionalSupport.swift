@@ -8,6 +8,7 @@ import UserSyncConfig
 import UserSyncCore
 import UserSyncEngine
 import UserSyncProviders
+import UserSyncSources
 import UserSyncSandbox
 import UserSyncStore
 
@@ -223,7 +224,7 @@ final class BiFixture: Sendable {
     func configuration(_ options: BiOptions) throws -> UserSyncConfiguration {
         try ConfigLoader.parse(
             yaml: yaml(options), fileName: directory.appendingPathComponent("usersync.yaml").path, environment: [:],
-            configDirectory: directory.path, providers: BuiltInProviders.all)
+            configDirectory: directory.path, providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
     }
 
     func engine(_ options: BiOptions) throws -> SyncEngine {

@@ -6,6 +6,7 @@ import UserSyncConfig
 import UserSyncCore
 import UserSyncEngine
 import UserSyncProviders
+import UserSyncSources
 import UserSyncSandbox
 import UserSyncStore
 import UserSyncTesting
@@ -150,7 +151,7 @@ final class EngineFixture: Sendable {
     func configuration(_ options: EngineOptions = EngineOptions()) throws -> UserSyncConfiguration {
         try ConfigLoader.parse(
             yaml: yaml(options), fileName: directory.appendingPathComponent("usersync.yaml").path, environment: [:],
-            configDirectory: directory.path, providers: BuiltInProviders.all)
+            configDirectory: directory.path, providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
     }
 
     func engine(_ options: EngineOptions = EngineOptions()) throws -> SyncEngine {

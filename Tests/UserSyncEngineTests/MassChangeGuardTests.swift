@@ -6,6 +6,7 @@ import UserSyncConfig
 import UserSyncCore
 import UserSyncEngine
 import UserSyncProviders
+import UserSyncSources
 import UserSyncSandbox
 import UserSyncStore
 
@@ -169,11 +170,11 @@ struct MassChangeGuardTests {
             providers:
               performchat: {base_url: "https://api.perform.chat", key_id: k, key_secret: s}
             """
-        let config = try ConfigLoader.parse(yaml: yaml, fileName: "/tmp/x/usersync.yaml", environment: [:], configDirectory: "/tmp/x", providers: BuiltInProviders.all)
+        let config = try ConfigLoader.parse(yaml: yaml, fileName: "/tmp/x/usersync.yaml", environment: [:], configDirectory: "/tmp/x", providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
         #expect(config.sync.massChange == MassChangeLimits(maxChanged: 0.5, maxCleared: 0.025, minUsers: 10))
         #expect(throws: (any Error).self) {
             try ConfigLoader.parse(
-                yaml: yaml.replacingOccurrences(of: "50%", with: "half"), fileName: "/tmp/x/usersync.yaml", environment: [:], configDirectory: "/tmp/x", providers: BuiltInProviders.all)
+                yaml: yaml.replacingOccurrences(of: "50%", with: "half"), fileName: "/tmp/x/usersync.yaml", environment: [:], configDirectory: "/tmp/x", providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
         }
     }
 }

@@ -6,6 +6,7 @@ import UserSyncConfig
 import UserSyncCore
 import UserSyncEngine
 import UserSyncProviders
+import UserSyncSources
 import UserSyncSandbox
 import UserSyncStore
 
@@ -201,7 +202,7 @@ struct PostgresEngineTests {
                 let yaml = f.yaml(options).replacingOccurrences(of: "  table: users", with: "  table: slow_users")
                 let config = try ConfigLoader.parse(
                     yaml: yaml, fileName: f.directory.appendingPathComponent("slow.yaml").path, environment: [:],
-                    configDirectory: f.directory.path, providers: BuiltInProviders.all)
+                    configDirectory: f.directory.path, providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
                 let slowEngine = try SyncEngine(config: config, client: f.client, logger: BiFixture.logger, store: engine.store)
                 // When the server restarts while the cycle reads
                 let restart = Task.detached {

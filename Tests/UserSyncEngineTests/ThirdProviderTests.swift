@@ -8,6 +8,7 @@ import UserSyncCore
 import UserSyncEngine
 import UserSyncLogging
 import UserSyncProviders
+import UserSyncSources
 import UserSyncTesting
 
 /// A provider is one folder plus one registration line: EchoDesk (in the testing kit) is
@@ -51,7 +52,7 @@ import UserSyncTesting
             """
         let config = try ConfigLoader.parse(
             yaml: yaml, fileName: directory.appendingPathComponent("usersync.yaml").path, environment: ["ECHODESK_KEY": Self.apiKey],
-            providers: Self.providers)
+            providers: Self.providers, sources: SourceRegistry.configSchemas)
         #expect(config.providers.ids == [.echodesk])
 
         // Logging as the CLI sets it up: the scrubber gets the configuration's secrets.
@@ -111,7 +112,7 @@ import UserSyncTesting
               echodesc: {}
             """
         do {
-            _ = try ConfigLoader.parse(yaml: yaml, fileName: "/etc/usersync/usersync.yaml", environment: [:], providers: Self.providers)
+            _ = try ConfigLoader.parse(yaml: yaml, fileName: "/etc/usersync/usersync.yaml", environment: [:], providers: Self.providers, sources: SourceRegistry.configSchemas)
             Issue.record("expected a ConfigError")
         } catch {
             #expect(error.issues.map { "\($0.line.map(String.init) ?? "-") \($0.key): \($0.message)" } == [

@@ -82,8 +82,8 @@ extension ConfigDecoder {
 }
 
 /// Reads a small credential file, explaining a failure without ever quoting the contents.
-enum SecretFile {
-    static func read(_ path: String) -> Result<String, SecretFileFailure> {
+public enum SecretFile {
+    public static func read(_ path: String) -> Result<String, SecretFileFailure> {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return .failure(.missing)
@@ -95,13 +95,13 @@ enum SecretFile {
     }
 }
 
-enum SecretFileFailure: Error, CustomStringConvertible {
+public enum SecretFileFailure: Error, CustomStringConvertible {
     case missing
     case directory
     case unreadable
     case notUTF8
 
-    var description: String {
+    public var description: String {
         switch self {
         case .missing: "no such file"
         case .directory: "it is a directory"

@@ -18,7 +18,7 @@ extension ConfigDecoder {
         guard let top = section(root, path: "", keyLine: nil, known: Self.topLevelKeys) else { return nil }
         let state = decodeState(requiredSection(in: top, "state", known: ["path"]))
         let source = decodeSource(
-            requiredSection(in: top, "source", known: Self.sourceKeys),
+            requiredSection(in: top, "source", known: sourceKeys),
             statePath: state?.path
         )
         let sync = decodeSync(section(in: top, "sync", known: Self.syncKeys))

@@ -1,9 +1,20 @@
 import UserSyncCore
 import Yams
 
-/// `source`: kind, location, column mapping and write-back.
+/// `source`: the kind, then the keys every kind shares (column mapping, write-back, settling);
+/// the kind's own keys are read by its registered schema.
 extension ConfigDecoder {
-    static let sourceKeys = ["kind", "path", "table", "query", "csv", "fields", "inbound_path", "write_back", "settle_time"] + postgresKeys
+    static let sharedSourceKeys = ["kind", "fields", "inbound_path", "write_back", "settle_time"]
+
+    /// Every key `source` may hold under some registered kind.
+    var sourceKeys: [String] {
+        var keys = Self.sharedSourceKeys
+        for schema in sources {
+            keys += schema.ownKeys.filter { !keys.contains($0) }
+        }
+        return keys
+    }
+
     /// The canonical fields, then each registered provider's id field.
     var fieldKeys: [String] {
         ["external_id", "name", "email", "metadata", "first_name", "last_name", "phone"] + providers.map { $0.id.idField }
@@ -11,85 +22,51 @@ extension ConfigDecoder {
 
     func decodeSource(_ section: ConfigSection?, statePath: String?) -> Config.SourceSettings? {
         guard let section else { return nil }
-        let kind: Config.SourceKind?
-        if section.has("kind") {
-            kind = choice(section, "kind", as: Config.SourceKind.self)
-        } else {
-            kind = nil
-            reportMissing(section, "kind", "one of jsonl, json, csv, sqlite, postgres")
+        let schema = sourceKind(section)
+        let options = schema.flatMap { schema -> (any SourceKindSettings)? in
+            refuseOtherKindsKeys(section, kind: schema)
+            return schema.decode(section, reader: self)
         }
-        let postgres = decodePostgres(section, kind: kind)
-        let path = kind == .postgres ? postgres?.url : requiredPath(section, "path")
-        var table = text(section, "table")
-        var query = text(section, "query")
-        if let kind {
-            checkTableAndQuery(section, kind: kind, table: &table, query: &query)
-        }
-        let csv = decodeCSV(self.section(in: section, "csv", known: ["delimiter"]))
         let fields = decodeFields(requiredSection(in: section, "fields", known: fieldKeys))
         let inboundPath = self.path(section, "inbound_path")
         let writeBack = choice(section, "write_back", as: Config.WriteBackMode.self) ?? .inbound
         let settleTime = duration(section, "settle_time", allowZero: true) ?? Config.SourceSettings.defaultSettleTime
 
-        guard let kind, let path, let fields else { return nil }
+        guard let schema, let options, let fields else { return nil }
         var defaultInbound: String?
         if let statePath {
             defaultInbound = PathResolution.directory(of: statePath) + "/inbound.jsonl"
         }
         return Config.SourceSettings(
-            kind: kind,
-            path: path,
-            table: table,
-            query: query,
-            csv: csv,
-            fields: fields,
-            inboundPath: kind.isFile || (kind == .postgres && query != nil) ? (inboundPath ?? defaultInbound) : nil,
-            writeBack: writeBack,
-            settleTime: settleTime,
-            postgres: postgres
-        )
+            schema: schema, options: options, fields: fields,
+            inboundPath: options.needsInboundFile ? (inboundPath ?? defaultInbound) : nil,
+            writeBack: writeBack, settleTime: settleTime)
     }
 
-    /// sqlite: exactly one of table/query, and a query must be read-only. Files: neither.
-    private func checkTableAndQuery(
-        _ section: ConfigSection, kind: Config.SourceKind, table: inout String?, query: inout String?
-    ) {
-        guard kind.isDatabase else {
-            for name in ["table", "query"] where section.has(name) {
-                report(section, name, "applies only to sqlite and postgres sources (source.kind is \(kind.rawValue)); remove it")
-            }
-            table = nil
-            query = nil
-            return
+    /// `source.kind`, among the registered kinds.
+    private func sourceKind(_ section: ConfigSection) -> (any SourceConfigSchema.Type)? {
+        let names = sources.map { $0.kind }.joined(separator: ", ")
+        guard let node = section.value("kind") else {
+            reportMissing(section, "kind", "one of \(names)")
+            return nil
         }
-        if section.has("table"), section.has("query") {
-            report(section, "query", "give either source.table or source.query, not both")
-        } else if !section.has("table"), !section.has("query") {
-            report(section.key("table"), line: section.line,
-                   "a \(kind.rawValue) source needs source.table (a table name) or source.query (a SELECT)")
+        if case let .scalar(scalar) = node, let schema = sources.first(where: { $0.kind == scalar.string }) {
+            return schema
         }
-        if let text = query, !SQLQueryRule.isReadOnly(text) {
-            report(section, "query", "must be a read-only query starting with SELECT or WITH")
-            query = nil
+        report(section, "kind", "expected one of \(names); got \(node.valueDescription)")
+        return nil
+    }
+
+    /// A key only other kinds read is a mistake on this one (a `table` on a CSV file), named
+    /// with the kinds it applies to.
+    private func refuseOtherKindsKeys(_ section: ConfigSection, kind: any SourceConfigSchema.Type) {
+        let ignored = Set(Self.sharedSourceKeys + kind.ownKeys + sources.flatMap { $0.keysOtherKindsIgnore })
+        for name in sourceKeys where section.has(name) && !ignored.contains(name) {
+            let owners = sources.filter { $0.ownKeys.contains(name) }.map { $0.kind }
+            report(section, name, "applies only to \(owners.joined(separator: " and ")) sources (source.kind is \(kind.kind)); remove it")
         }
     }
 
-    private func decodeCSV(_ section: ConfigSection?) -> Config.CSVSettings {
-        var csv = Config.CSVSettings()
-        guard let section, let node = section.value("delimiter") else { return csv }
-        let forbidden: Set<Character> = ["\"", "\n", "\r"]
-        guard case let .scalar(scalar) = node, scalar.string.count == 1, let character = scalar.string.first,
-              character.isASCII, !forbidden.contains(character)
-        else {
-            report(section, "delimiter", "expected one ASCII character such as \",\", \";\", \"|\" or \"\\t\" "
-                + "(not a quote or a line break), got \(node.valueDescription)")
-            return csv
-        }
-        csv.delimiter = character
-        return csv
-    }
-
-    /// Only what the file maps: a canonical field it does not name is not read.
     private func decodeFields(_ section: ConfigSection?) -> FieldMapping? {
         guard let section else { return nil }
         let externalID = requiredText(section, "external_id", hint: "the source column holding each user's id")

@@ -18,11 +18,17 @@ public final class ConfigDecoder {
 
     /// The providers the file may configure (`providers.<name>`), in registration order.
     let providers: [any ProviderConfigSchema.Type]
+    /// The kinds `source.kind` may name, in registration order.
+    let sources: [any SourceConfigSchema.Type]
 
-    init(environment: [String: String], configDirectory: String, providers: [any ProviderConfigSchema.Type]) {
+    init(
+        environment: [String: String], configDirectory: String, providers: [any ProviderConfigSchema.Type],
+        sources: [any SourceConfigSchema.Type]
+    ) {
         self.environment = environment
         self.configDirectory = configDirectory
         self.providers = providers
+        self.sources = sources
     }
 
     // MARK: Reporting
@@ -198,5 +204,22 @@ public final class ConfigDecoder {
         let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
         report(section, name, "expected one of \(allowed); got \(node.valueDescription)")
         return nil
+    }
+}
+
+extension ConfigDecoder {
+    /// A single character, such as a delimiter; anything else (or a character `allowed`
+    /// refuses) is reported with `expected` and the value written.
+    public func character(
+        _ section: ConfigSection, _ name: String, expected: String, allowed: (Character) -> Bool
+    ) -> Character? {
+        guard let node = section.value(name) else { return nil }
+        guard case let .scalar(scalar) = node, scalar.string.count == 1, let character = scalar.string.first,
+              allowed(character)
+        else {
+            report(section, name, "expected \(expected), got \(node.valueDescription)")
+            return nil
+        }
+        return character
     }
 }

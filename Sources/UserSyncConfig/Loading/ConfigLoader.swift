@@ -13,10 +13,12 @@ public enum ConfigLoader {
     ///   - path: the config file; relative paths inside it are resolved against its directory.
     ///   - environment: the variables `*_env` secrets and `$CREDENTIALS_DIRECTORY` come from.
     ///   - providers: the providers the file may configure (`providers.<name>`), in order.
+    ///   - sources: the source kinds `source.kind` may name, in order.
     public static func load(
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        providers: [any ProviderConfigSchema.Type]
+        providers: [any ProviderConfigSchema.Type],
+        sources: [any SourceConfigSchema.Type]
     ) throws(ConfigError) -> UserSyncConfiguration {
         let yaml: String
         switch readConfigFile(path) {
@@ -27,7 +29,7 @@ public enum ConfigLoader {
         }
         return try parse(
             yaml: yaml, fileName: path, environment: environment,
-            configDirectory: PathResolution.directory(of: path), providers: providers
+            configDirectory: PathResolution.directory(of: path), providers: providers, sources: sources
         )
     }
 
@@ -38,12 +40,14 @@ public enum ConfigLoader {
     ///     resolves relative paths.
     ///   - configDirectory: overrides the directory relative paths are resolved against.
     ///   - providers: the providers the file may configure (`providers.<name>`), in order.
+    ///   - sources: the source kinds `source.kind` may name, in order.
     public static func parse(
         yaml: String,
         fileName: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         configDirectory: String? = nil,
-        providers: [any ProviderConfigSchema.Type]
+        providers: [any ProviderConfigSchema.Type],
+        sources: [any SourceConfigSchema.Type]
     ) throws(ConfigError) -> UserSyncConfiguration {
         let root: Node?
         do {
@@ -54,7 +58,8 @@ public enum ConfigLoader {
         let decoder = ConfigDecoder(
             environment: environment,
             configDirectory: configDirectory ?? PathResolution.directory(of: fileName),
-            providers: providers
+            providers: providers,
+            sources: sources
         )
         let configuration = decoder.decodeConfiguration(root)
         guard let configuration, decoder.issues.isEmpty else {

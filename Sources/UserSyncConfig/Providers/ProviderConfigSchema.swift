@@ -2,7 +2,7 @@ import UserSyncCore
 
 /// A provider as the config file knows it: the keys of its section `providers.<name>`, their
 /// defaults and rules, and the settings it reads them into. Each provider's folder declares
-/// one; the loader is given the list (`ConfigLoader.load(path:providers:)`) and names none.
+/// one; the loader is given the list (`ConfigLoader.load(path:providers:sources:)`) and names none.
 ///
 /// The keys every provider shares (`enabled`, `base_url`, `requests_per_minute`,
 /// `concurrency`, `timeout`, `auth_probe_interval`, `missing_recheck_interval`) are read by

@@ -58,6 +58,6 @@ extension UserSyncConfiguration {
     /// Every secret value of the configuration (each enabled provider's, the source's
     /// password), so that the log scrubber can blot them out wherever they appear.
     public var secretValues: [String] {
-        (providers.secrets + [source.postgres?.password].compactMap { $0 }).map(\.revealed)
+        (providers.secrets + source.options.secrets).map(\.revealed)
     }
 }

@@ -28,27 +28,19 @@ extension UserSyncConfiguration {
 
     private func renderSource(into out: inout YAMLWriter) {
         out.open("source")
-        out.field("kind", source.kind.rawValue)
-        if let postgres = source.postgres {
-            renderPostgres(postgres, into: &out)
-        } else {
-            out.field("path", YAMLWriter.quoted(source.path))
-        }
-        if let table = source.table { out.field("table", YAMLWriter.quoted(table)) }
-        if let query = source.query { out.field("query", YAMLWriter.quoted(query)) }
-        out.open("csv")
-        out.field("delimiter", YAMLWriter.quoted(String(source.csv.delimiter), force: true))
-        out.close()
+        out.field("kind", source.kind)
+        source.options.render(into: &out)
         out.open("fields")
         for (key, column) in Self.columnsByKey(source.fields, providers: providers.registered.map { $0.id }) {
             out.field(key, column.map { YAMLWriter.quoted($0) } ?? "~")
         }
         out.close()
         if let inbound = source.inboundPath { out.field("inbound_path", YAMLWriter.quoted(inbound)) }
-        out.field("write_back", source.writeBack.rawValue, comment: source.kind.isDatabase ? "ignored for \(source.kind.rawValue)" : nil)
+        let ignored = source.schema.readsFile ? nil : "ignored for \(source.kind)"
+        out.field("write_back", source.writeBack.rawValue, comment: ignored)
         out.field(
             "settle_time", DurationSyntax.format(source.settleTime),
-            comment: source.kind.isDatabase ? "ignored for \(source.kind.rawValue)" : (source.settleTime == .zero ? "read at once" : nil))
+            comment: ignored ?? (source.settleTime == .zero ? "read at once" : nil))
         out.close()
     }
 
@@ -59,23 +51,6 @@ extension UserSyncConfiguration {
             ("external_id", fields.externalID), ("name", fields.name), ("email", fields.email), ("metadata", fields.metadata),
             ("first_name", fields.firstName), ("last_name", fields.lastName), ("phone", fields.phone),
         ] + providers.map { ($0.idField, fields.providerIDs[$0]) }
-    }
-
-    private func renderPostgres(_ postgres: PostgresSettings, into out: inout YAMLWriter) {
-        out.field("url", YAMLWriter.quoted(postgres.url))
-        if let password = postgres.password {
-            out.secret("password", password)
-        }
-        out.field("sslmode", postgres.sslMode?.rawValue ?? "~", comment: postgres.sslMode == nil ? "require, or disable on loopback" : nil)
-        if let file = postgres.sslRootCert {
-            out.field("ssl_root_cert", YAMLWriter.quoted(file))
-        }
-        out.field("statement_timeout", DurationSyntax.format(postgres.statementTimeout))
-        out.field("lock_timeout", DurationSyntax.format(postgres.lockTimeout))
-        out.field("change_column", postgres.changeColumn.map { YAMLWriter.quoted($0) } ?? "~", comment: postgres.changeColumn == nil ? "every cycle reads every row" : nil)
-        out.field("change_overlap", DurationSyntax.format(postgres.changeOverlap))
-        out.field("full_scan_interval", DurationSyntax.format(postgres.fullScanInterval))
-        out.field("notify_channel", postgres.notifyChannel.map { YAMLWriter.quoted($0) } ?? "~", comment: postgres.notifyChannel == nil ? "no wake-up: sync.interval" : nil)
     }
 
     private func renderSyncAndRetry(into out: inout YAMLWriter) {

@@ -2,7 +2,7 @@ import Foundation
 
 /// The duration syntax of the config file: `250ms`, `30s`, `5m`, `1h`, and sums of them
 /// written together (`1h30m`, `2m30s`).
-enum DurationSyntax {
+public enum DurationSyntax {
     enum Failure: Error, Equatable {
         case empty
         case negative
@@ -58,7 +58,7 @@ enum DurationSyntax {
     }
 
     /// The shortest spelling `parse` reads back to the same value (`1h30m`, `250ms`, `0s`).
-    static func format(_ duration: Duration) -> String {
+    public static func format(_ duration: Duration) -> String {
         let components = duration.components
         var milliseconds = components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
         guard milliseconds != 0 else { return "0s" }

@@ -2,8 +2,8 @@ import Foundation
 
 /// `source.query` must be a read-only statement: it starts with SELECT or WITH
 /// (after whitespace, comments and opening parentheses).
-enum SQLQueryRule {
-    static func isReadOnly(_ query: String) -> Bool {
+public enum SQLQueryRule {
+    public static func isReadOnly(_ query: String) -> Bool {
         var rest = Substring(query)
         while true {
             rest = rest.drop(while: { $0.isWhitespace || $0 == "(" })

@@ -1,3 +1,4 @@
+import UserSyncConfig
 import UserSyncCore
 
 /// A CSV file (RFC 4180) whose first row names the columns. Every value is a `.string`
@@ -8,6 +9,7 @@ import UserSyncCore
 /// are not UTF-8 is reported unreadable; the rows after it are still read.
 public struct CSVSource: FileSource {
     static let kind = "csv"
+    static let configSchema: any SourceConfigSchema.Type = CSVSourceSchema.self
 
     public let delimiter: UInt8
     let file: SourceFile

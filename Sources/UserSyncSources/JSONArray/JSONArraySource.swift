@@ -1,3 +1,4 @@
+import UserSyncConfig
 import UserSyncCore
 
 /// A JSON file holding one array of objects: `[ {...}, {...} ]`, streamed element by
@@ -7,6 +8,7 @@ import UserSyncCore
 /// that is not an array, or that ends before the array closes, is a `SourceError`.
 public struct JSONArraySource: FileSource {
     static let kind = "json"
+    static let configSchema: any SourceConfigSchema.Type = JSONArraySourceSchema.self
 
     let file: SourceFile
 

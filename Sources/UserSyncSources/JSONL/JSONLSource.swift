@@ -1,3 +1,4 @@
+import UserSyncConfig
 import UserSyncCore
 
 /// A JSON Lines file: one JSON object per line.
@@ -7,6 +8,7 @@ import UserSyncCore
 /// skipped but counted, so locations match what an editor shows.
 public struct JSONLSource: FileSource {
     static let kind = "jsonl"
+    static let configSchema: any SourceConfigSchema.Type = JSONLSourceSchema.self
 
     let file: SourceFile
 

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import UserSyncConfig
 import UserSyncCore
 
 /// A table or a read-only query of a PostgreSQL database, streamed through PostgresNIO.
@@ -18,6 +19,7 @@ import UserSyncCore
 /// database has no cheap content identity, so it changes every time: every cycle reads).
 public struct PostgresSource: ChangeTrackingSource, SchemaCheckingSource {
     static let kind = "postgres"
+    static let configSchema: any SourceConfigSchema.Type = PostgresSourceSchema.self
 
     public enum Selection: Sendable, Hashable {
         case table(String)

@@ -94,13 +94,14 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
             return .failure(.init("the scheme must be postgres:// (got \(scheme)://)"))
         }
         if components.password != nil {
+            // Never echo the value: it holds the password.
             return .failure(.init("do not put the password in the URL; use source.password_file, password_env or password"))
         }
         guard let user = components.user?.removingPercentEncoding, !user.isEmpty else {
-            return .failure(.init("the URL names no user (postgres://user@host/database)"))
+            return .failure(.init("the URL names no user (postgres://user@host:5432/database)"))
         }
         guard var host = components.host, !host.isEmpty else {
-            return .failure(.init("the URL names no host"))
+            return .failure(.init("the URL names no host (postgres://user@host:5432/database)"))
         }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let port = components.port ?? 5432

@@ -1,4 +1,5 @@
 import GRDB
+import UserSyncConfig
 import UserSyncCore
 #if canImport(GRDBSQLite)
 import GRDBSQLite
@@ -17,6 +18,7 @@ import SQLite3
 /// `fingerprint()` does not even open the database.
 public struct SQLiteSource: UserSource {
     static let kind = "sqlite"
+    static let configSchema: any SourceConfigSchema.Type = SQLiteSourceSchema.self
     /// How long a read waits for a writer holding a lock before failing.
     static let busyTimeout: Double = 5
 

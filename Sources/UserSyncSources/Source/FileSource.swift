@@ -1,3 +1,4 @@
+import UserSyncConfig
 import UserSyncCore
 
 /// What the file kinds (JSONL, JSON array, CSV) share: a path, the settle rule (a file being
@@ -6,6 +7,8 @@ import UserSyncCore
 /// options that change what it reads, and the sequential read.
 protocol FileSource: UserSource {
     static var kind: String { get }
+    /// Its keys of the config file's `source` section.
+    static var configSchema: any SourceConfigSchema.Type { get }
     var file: SourceFile { get }
     /// The options besides the path that change what is read (the CSV delimiter).
     var fingerprintOptions: [String] { get }
@@ -76,6 +79,7 @@ struct SourceFile: Sendable {
 struct FileSourceKind<Source: RewritableSource>: SourceKind {
     var name: String { Source.kind }
     var capabilities: SourceCapabilities { [.settles, .rewrites] }
+    var configSchema: any SourceConfigSchema.Type { Source.configSchema }
 
     func source(_ options: SourceOptions) throws(SourceError) -> any UserSource {
         try Source(options: options)

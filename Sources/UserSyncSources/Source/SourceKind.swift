@@ -1,3 +1,5 @@
+import UserSyncConfig
+
 /// One kind of source (`source.kind`): how it is read, where remote changes for it are
 /// written back, and what it can do. Each kind lives in its own folder and is listed once
 /// in `SourceRegistry`.
@@ -5,6 +7,8 @@ public protocol SourceKind: Sendable {
     /// What `source.kind` calls it: `jsonl`.
     var name: String { get }
     var capabilities: SourceCapabilities { get }
+    /// Its keys of the config file's `source` section.
+    var configSchema: any SourceConfigSchema.Type { get }
 
     /// The source `options` describe; throws when they do not fit the kind. Touches no file.
     func source(_ options: SourceOptions) throws(SourceError) -> any UserSource

@@ -1,3 +1,5 @@
+import UserSyncConfig
+
 /// The source kinds, one line each: a new kind is one folder plus one line here. Builds a
 /// source, and its write-back, from the options:
 ///
@@ -17,6 +19,9 @@ public enum SourceRegistry {
         TableSourceKind<SQLiteSource>(),
         TableSourceKind<PostgresSource>(),
     ]
+
+    /// What the config loader is given: each kind's keys of `source`, in registration order.
+    public static var configSchemas: [any SourceConfigSchema.Type] { registered.map(\.configSchema) }
 
     /// The registered kinds, sorted.
     public static var kinds: [String] { registered.map(\.name).sorted() }

@@ -1,8 +1,12 @@
+import UserSyncConfig
+
 /// What the database kinds (SQLite, PostgreSQL) share: a table, whose remote changes are
 /// written into it, or a read-only query, whose remote changes go to the inbound changes
 /// file since a query cannot be written back.
 protocol TableSource: UserSource {
     static var kind: String { get }
+    /// Its keys of the config file's `source` section.
+    static var configSchema: any SourceConfigSchema.Type { get }
 
     init(options: SourceOptions) throws(SourceError)
 
@@ -14,6 +18,7 @@ protocol TableSource: UserSource {
 struct TableSourceKind<Source: TableSource>: SourceKind {
     var name: String { Source.kind }
     var capabilities: SourceCapabilities { [] }
+    var configSchema: any SourceConfigSchema.Type { Source.configSchema }
 
     func source(_ options: SourceOptions) throws(SourceError) -> any UserSource {
         try Source(options: options)
