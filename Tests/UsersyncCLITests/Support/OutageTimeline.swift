@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import UserSyncSandbox
 
 /// What the sandbox saw of one provider around an outage a test put it through: the requests
@@ -42,5 +43,23 @@ struct OutageTimeline {
         let first = during.first.map { $0.time.timeIntervalSince(down) } ?? -1
         return "\(during.count) requests during the outage (first \(String(format: "%.2f", first)) s after it began); "
             + "first success \(probeAfterRecovery.map { String(format: "%.2f", $0) } ?? "none") s after the recovery"
+    }
+
+    /// What every outage must end with: the next probe after the recovery at most `maxDelay`
+    /// away (plus `lateness`, a loaded machine's scheduling), the queue drained at full rate
+    /// right after it, no dead letter, and the circuit logged once opening and once closing.
+    func expectRecovery(
+        drained: Double, maxDelay: Double, lateness: Double, harness: DaemonHarness, log: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let probe = try #require(probeAfterRecovery, "\(summary)", sourceLocation: sourceLocation)
+        #expect(probe <= maxDelay + lateness, "\(summary)", sourceLocation: sourceLocation)
+        #expect(drained <= probe + 5, "drained \(drained) s after recovery, \(probe) s after the first probe answered", sourceLocation: sourceLocation)
+        let state = try #require(try harness.state(), sourceLocation: sourceLocation)
+        #expect(try state.deadLetters().isEmpty, "an outage costs no change", sourceLocation: sourceLocation)
+        let lines = logLines(log)
+        #expect(lines.filter { $0.contains("circuit open") }.count == 1, "\(log.suffix(3000))", sourceLocation: sourceLocation)
+        #expect(lines.filter { $0.contains("circuit closed") }.count == 1, sourceLocation: sourceLocation)
+        #expect(lines.filter { $0.contains("delivery failed, will retry") }.count <= 1, sourceLocation: sourceLocation)
     }
 }
