@@ -36,7 +36,7 @@ extension Dispatcher {
             noteUnclearable(item, holding: holding, before: before)
             // Serialised once: it is compared here and is part of the request's key below.
             let beforeText = before?.document.canonicalText
-            if let before, holding.canonicalText == beforeText {
+            if let beforeText, holding.canonicalText == beforeText {
                 // The provider already holds what this push would leave there.
                 try store.acknowledge(item, providerUserID: providerUserID, confirmed: holding, now: now)
                 report.alreadyHeld += 1
