@@ -4,66 +4,48 @@ import UserSyncSandbox
 import UserSyncStore
 
 /// Delivery through outages, end to end: the real `usersync run` against the sandbox. Time is
-/// scaled down: `max_delay` (the longest wait between probes) is a quarter of a second here
-/// where it is 10 s by default, so an 8 s outage stands for about five minutes of probing.
+/// scaled down: `max_delay` (the longest wait between probes) is 100 ms here where it is 10 s
+/// by default, so an 18 s outage is 180 probe waits: a 30-minute outage at the defaults.
+/// `DaemonDefaultOutageTests` runs a 90-second outage unscaled, at the shipped defaults.
 @Suite("usersync run: provider outages", .serialized)
 struct DaemonOutageTests {
     static let sandbox = SandboxConfiguration(
         performChatLimit: SandboxRateLimit(requestsPerMinute: nil), commBoxLimit: SandboxRateLimit(requestsPerMinute: nil),
         performChatTokenRequestsPerMinute: nil, seed: 5, requestLogCapacity: 50_000)
 
-    /// CommBox only, in sync with 200 users; then every user changes while CommBox is down.
-    func startInSync(_ h: DaemonHarness, users: [TestUser], retry: String) async throws -> RunningProcess {
-        try h.sandbox.seedExisting(users)
-        try h.workspace.writeUsers(users)
-        var config = DaemonConfig()
-        config.performChat = false
-        config.retry = retry
-        config.interval = "1s"
-        // Every user changes in one cycle on purpose.
-        config.massChangeGuard = Workspace.guardRaised
-        try h.writeConfig(config)
-        let daemon = try h.startDaemon()
-        try #require(await eventually(timeout: 30) { h.sandbox.commBoxHolds(users) }, "\(daemon.stderr.suffix(2000))")
-        return daemon
-    }
-
     @Test(.timeLimit(.minutes(2)))
-    func aLongOutageCostsOneProbePerWaitNoDeadLetterAndDrainsRightAfter() async throws {
+    func aThirtyMinuteOutageScaledCostsOneProbePerWaitNoDeadLetterAndDrainsRightAfter() async throws {
         try await DaemonHarness.with(sandbox: Self.sandbox) { h in
             let users = TestUser.many(200)
-            let daemon = try await startInSync(h, users: users, retry: "base_delay: 20ms\n  max_delay: 250ms\n  max_attempts: 3")
+            let maxDelay = 0.1
+            // Three attempts would dead-letter a change in well under a second of failures.
+            let daemon = try await h.startCommBoxInSync(users, retry: "base_delay: 20ms\n  max_delay: 100ms\n  max_attempts: 3")
             // CommBox goes down; then all 200 users change.
             h.sandbox.setFaults(SandboxFaults(failureRate: 1, failureStatus: 503), for: .commBox)
             let changed = users.map { TestUser(id: $0.id, name: $0.name, email: $0.email, plan: "pro") }
             let down = Date()
             try h.workspace.writeUsers(changed)
-            try await Task.sleep(for: .seconds(8))
+            try await Task.sleep(for: .seconds(180 * maxDelay))
             let recovered = Date()
             h.sandbox.setFaults(.none, for: .commBox)
 
-            // While it lasted: the first burst (at most open_after plus the requests in flight),
-            // then about one request per probe wait (125–250 ms here), never a burst.
-            let during = h.requests(.commBox, since: down).filter { $0.time < recovered }
-            let steady = during.filter { $0.time > down.addingTimeInterval(2) }
-            let gaps = zip(steady.dropFirst(), steady).map { $0.time.timeIntervalSince($1.time) }
-            #expect((gaps.min() ?? 1) >= 0.05, "requests \(gaps.min() ?? 0) s apart during the outage")
-            #expect(steady.count <= Int(recovered.timeIntervalSince(down.addingTimeInterval(2)) / 0.125) + 1, "\(steady.count) requests")
-            #expect(during.count < 100, "\(during.count) requests during an 8 s outage for 200 changes")
+            // While it lasted: the failures that opened the circuit (open_after, 5, plus the 4 in
+            // flight), then one probe per wait: the first waits 25–50 ms, from the second on
+            // max_delay with equal jitter, 50–100 ms. Never a burst.
+            #expect(try await eventually(timeout: 30) { try h.drained(changed) }, "\(daemon.stderr.suffix(3000))")
+            let drainedAt = Date()
+            let outage = OutageTimeline(h, .commBox, down: down, recovered: recovered)
+            let burst = 5 + 4
+            let gaps = outage.gaps(afterBurst: burst)
+            #expect((gaps.min() ?? 1) >= 0.024, "probes \(gaps.min() ?? 0) s apart: \(outage.summary)")
+            let settled = try #require(outage.probes(afterBurst: burst).first).time.addingTimeInterval(1)
+            let steady = outage.gaps(afterBurst: burst, from: settled)
+            #expect((steady.min() ?? 1) >= maxDelay / 2 - 0.001, "probes \(steady.min() ?? 0) s apart once the wait is max_delay")
+            #expect(steady.count <= Int(recovered.timeIntervalSince(settled) / (maxDelay / 2)) + 1, "\(outage.summary)")
 
-            // Recovery: the queue drains at full rate within a probe wait (plus sending it).
-            #expect(await eventually(timeout: 10) { h.sandbox.commBoxHolds(changed) }, "\(daemon.stderr.suffix(3000))")
-            let drained = Date().timeIntervalSince(recovered)
-            #expect(drained < 8, "drained \(drained) s after recovery: a probe wait (250 ms) and 200 requests")
-            let state = try #require(try h.state())
-            #expect(try state.deadLetters().isEmpty, "an outage costs no change")
-            #expect(try state.outboxCount() == 0)
-
-            // Logged once per transition, not once per change.
-            let lines = logLines(daemon.stderr)
-            #expect(lines.filter { $0.contains("circuit open") }.count == 1, "\(daemon.stderr.suffix(3000))")
-            #expect(lines.filter { $0.contains("circuit closed") }.count == 1)
-            #expect(lines.filter { $0.contains("delivery failed, will retry") }.count <= 1)
+            // Recovery: the next probe succeeds, and the queue drains at full rate right after
+            // it. Logged once per transition, not once per change.
+            try outage.expectRecovery(drained: drainedAt.timeIntervalSince(recovered), maxDelay: maxDelay, lateness: 1.5, harness: h, log: daemon.stderr)
             daemon.signal(SIGTERM)
             #expect(await daemon.waitForExit(timeout: 10) == 0)
         }
@@ -75,7 +57,7 @@ struct DaemonOutageTests {
     func onePoisonUserAmongTwoHundredIsDeadLetteredAlone() async throws {
         try await DaemonHarness.with(sandbox: Self.sandbox) { h in
             let users = TestUser.many(200)
-            let daemon = try await startInSync(h, users: users, retry: "base_delay: 20ms\n  max_delay: 100ms\n  max_attempts: 4")
+            let daemon = try await h.startCommBoxInSync(users, retry: "base_delay: 20ms\n  max_delay: 100ms\n  max_attempts: 4")
             let poison = try #require(h.sandbox.commBoxUsers().first { $0.uniqueID == "u17" })
             h.sandbox.setFaults(SandboxFaults(failureStatus: 500, poisonPath: "/users/\(poison.id)"), for: .commBox)
             let changed = users.map { TestUser(id: $0.id, name: $0.name, email: $0.email, plan: "team") }
@@ -119,5 +101,28 @@ struct DaemonOutageTests {
             daemon.signal(SIGTERM)
             #expect(await daemon.waitForExit(timeout: 15) == 0)
         }
+    }
+}
+
+extension DaemonHarness {
+    /// CommBox only, in sync with `users`, the daemon running with these `retry` settings and
+    /// every user allowed to change in one cycle (the outage tests change them all at once).
+    func startCommBoxInSync(_ users: [TestUser], retry: String) async throws -> RunningProcess {
+        try sandbox.seedExisting(users)
+        try workspace.writeUsers(users)
+        var config = DaemonConfig()
+        config.performChat = false
+        config.retry = retry
+        config.interval = "1s"
+        config.massChangeGuard = Workspace.guardRaised
+        try writeConfig(config)
+        let daemon = try startDaemon()
+        try #require(await eventually(timeout: 30) { sandbox.commBoxHolds(users) }, "\(daemon.stderr.suffix(2000))")
+        return daemon
+    }
+
+    /// CommBox holds every change and the state has recorded it: nothing left in the outbox.
+    func drained(_ users: [TestUser]) throws -> Bool {
+        try sandbox.commBoxHolds(users) && state()?.outboxCount() == 0
     }
 }

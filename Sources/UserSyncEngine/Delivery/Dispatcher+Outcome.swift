@@ -13,21 +13,26 @@ extension Dispatcher {
         _ actions: [DeliveryStateMachine.Action], item: OutboxItem, delivery: Delivery?, providerUserID: String?,
         response: ProviderResponse, now: Double, report: inout DispatchReport
     ) throws -> Bool {
-        var meta: Logger.Metadata = ["provider": "\(provider)", "external_id": "\(item.externalID)"]
-        if let status = response.status { meta["status"] = "\(status)" }
+        // Built only for a line that is written: at full rate, a dictionary of interpolated
+        // strings for every 2xx showed in the profile.
+        func meta() -> Logger.Metadata {
+            var meta: Logger.Metadata = ["provider": "\(provider)", "external_id": "\(item.externalID)"]
+            if let status = response.status { meta["status"] = "\(status)" }
+            return meta
+        }
         var halt = false
         for action in actions {
             switch action {
             case .acknowledge:
-                try acknowledge(Acknowledgement(item: item, providerUserID: providerUserID, confirmed: delivery?.holding, request: delivery?.key, now: now))
+                acknowledge(Acknowledgement(item: item, providerUserID: providerUserID, confirmed: delivery?.holding, request: delivery?.key, now: now))
                 report.pushed += 1
                 EngineMetrics.delivery(provider: provider, outcome: "success")
-                logger.debug("pushed", metadata: meta)
+                logger.debug("pushed", metadata: meta())
             case .retry(let notBefore, let charged):
                 try store.reschedule(item, status: response.status, message: response.message, notBefore: notBefore, charge: charged, now: now)
                 report.retrying += 1
                 EngineMetrics.delivery(provider: provider, outcome: "retry_later")
-                var line = meta
+                var line = meta()
                 line["reason"] = "\(response.message)"
                 line["attempt"] = charged ? "\(item.attempts + 1)" : "not counted (the provider is failing, not this change)"
                 line["retry_in_s"] = "\(String(format: "%.1f", max(0, notBefore - now)))"
@@ -40,7 +45,7 @@ extension Dispatcher {
                 try store.deadLetter(item, status: response.status, message: reason, now: now)
                 report.deadLettered += 1
                 EngineMetrics.delivery(provider: provider, outcome: "dead_letter")
-                var line = meta
+                var line = meta()
                 line["reason"] = "\(reason)"
                 logger.error("delivery refused, moved to dead letters", metadata: line)
             case .reresolve:
@@ -73,7 +78,7 @@ extension Dispatcher {
             case .paused(let reason, let nextProbeAt):
                 if let pause = machine.pause { try store.setProviderPause(provider: provider, pause) }
                 EngineMetrics.delivery(provider: provider, outcome: "paused")
-                var line = meta
+                var line = meta()
                 line["reason"] = "\(reason)"
                 line["next_probe_in_s"] = "\(Int(nextProbeAt - now))"
                 logger.error("credentials refused: provider paused, fix the secret and reload", metadata: line)
@@ -92,19 +97,29 @@ extension Dispatcher {
         return halt
     }
 
-    /// Records a 2xx, a few at a time: with many requests in flight, one commit per answer
-    /// was the bottleneck. At most `ackBatch` answers or `ackDelay` seconds wait; a crash in
-    /// between repeats those requests, which is harmless (each sends the full desired state).
-    func acknowledge(_ ack: Acknowledgement) throws {
+    /// Notes a 2xx, to be recorded a few at a time: with many requests in flight, one commit
+    /// per answer was the bottleneck. A crash before they are recorded repeats those requests,
+    /// which is harmless (each sends the full desired state).
+    func acknowledge(_ ack: Acknowledgement) {
         pendingAcks.append(ack)
-        if pendingAcks.count >= Self.ackBatch || ack.now - pendingAcks[0].now >= Self.ackDelay { try flushAcknowledgements() }
+    }
+
+    /// True when the 2xx noted should be recorded now: `ackBatch` of them, or the oldest has
+    /// waited `ackDelay` seconds.
+    func acknowledgementsDue(now: Double) -> Bool {
+        guard let oldest = pendingAcks.first else { return false }
+        return pendingAcks.count >= Self.ackBatch || now - oldest.now >= Self.ackDelay
+    }
+
+    /// The 2xx noted so far, handed over to be recorded elsewhere (`dispatchDue`'s recorder).
+    func takeAcknowledgements() -> [Acknowledgement] {
+        defer { pendingAcks.removeAll(keepingCapacity: true) }
+        return pendingAcks
     }
 
     func flushAcknowledgements() throws {
         guard !pendingAcks.isEmpty else { return }
-        let batch = pendingAcks
-        pendingAcks.removeAll(keepingCapacity: true)
-        try store.acknowledge(batch)
+        try store.acknowledge(takeAcknowledgements())
     }
 
     /// Keeps the open circuit in the state and holds the queue until the probe: another

@@ -34,7 +34,9 @@ extension Dispatcher {
             let request = projector.request(for: item.document, confirmed: before?.document, owns: owns)
             let holding = projector.holding(after: item.document, confirmed: before?.document, owns: owns)
             noteUnclearable(item, holding: holding, before: before)
-            if let before, holding.canonicalText == before.document.canonicalText {
+            // Serialised once: it is compared here and is part of the request's key below.
+            let beforeText = before?.document.canonicalText
+            if let beforeText, holding.canonicalText == beforeText {
                 // The provider already holds what this push would leave there.
                 try store.acknowledge(item, providerUserID: providerUserID, confirmed: holding, now: now)
                 report.alreadyHeld += 1
@@ -42,7 +44,7 @@ extension Dispatcher {
             }
             var keyText = Array(request.canonicalText.utf8)
             keyText.append(0x0A)
-            keyText += Array((before?.document.canonicalText ?? "").utf8)
+            keyText += Array((beforeText ?? "").utf8)
             let key = DocumentDigest(of: keyText)
             if let before, before.lastRequest == key, before.requestRepeats >= Self.repeatsAllowed {
                 let reason = "sync loop stopped: the same request was sent \(before.requestRepeats + 1) times with nothing changed in between; not sent again until the source changes (please report this)"

@@ -107,9 +107,13 @@ public actor Dispatcher {
         let store = self.store
         let provider = self.provider
         let concurrency = max(1, runtime.concurrency)
-        try await withThrowingTaskGroup(of: (Delivery, String?, ProviderResponse).self) { group in
+        try await withThrowingTaskGroup(of: Finished.self) { group in
             var inFlight = 0
             var halted = false
+            // 2xx answers being recorded by a task beside this one, one batch at a time (the
+            // answers that come meanwhile wait for the next one, so batches grow when commits
+            // are slow).
+            var recording = false
             // A success, kept to be recorded just after the next requests have started: it
             // changes nothing about what may be sent, and recording it (a commit now and then)
             // would otherwise leave the pipe short for that long.
@@ -132,17 +136,35 @@ public actor Dispatcher {
                         if probing { machine.probeAbandoned(now: clock()) }
                         break starting
                     }
-                    group.addTask { await Self.deliver(delivery, adapter: adapter, store: store, provider: provider) }
+                    group.addTask {
+                        let (sent, providerUserID, response) = await Self.deliver(delivery, adapter: adapter, store: store, provider: provider)
+                        return .answered(sent, providerUserID, response)
+                    }
                     inFlight += 1
                 }
                 if let (delivery, providerUserID, response) = unrecorded {
                     unrecorded = nil
                     _ = try record(response, for: delivery, providerUserID: providerUserID, now: clock(), report: &report)
                 }
-                guard inFlight > 0 else { break }
-                // Nothing else to do meanwhile: what was answered is recorded before waiting.
-                if inFlight < concurrency || halted { try flushAcknowledgements() }
-                guard let (delivery, providerUserID, response) = try await group.next() else { break }
+                guard inFlight > 0 || recording else { break }
+                if inFlight < concurrency || halted {
+                    // Nothing else to do meanwhile: what was answered is recorded before waiting.
+                    try flushAcknowledgements()
+                } else if !recording, acknowledgementsDue(now: clock()) {
+                    // The pipe is full: the commit goes beside, and the answers that arrive
+                    // during it start their successors at once instead of waiting for it.
+                    let batch = takeAcknowledgements()
+                    group.addTask {
+                        try store.acknowledge(batch)
+                        return .recorded
+                    }
+                    recording = true
+                }
+                guard let finished = try await group.next() else { break }
+                guard case .answered(let delivery, let providerUserID, let response) = finished else {
+                    recording = false
+                    continue
+                }
                 inFlight -= 1
                 progress()
                 if response == .success, machine.circuit == .closed, machine.pause == nil {
@@ -207,9 +229,9 @@ public actor Dispatcher {
                 guard !lookupFailed else { return nil }
                 _ = try carryOut(machine.reached(now: clock()), item: unknown[0], delivery: nil, providerUserID: nil, response: .success, now: clock(), report: &report)
             }
-            queue.ready += try prepare(known, now: clock(), report: &report)
+            queue.refill(try prepare(known, now: clock(), report: &report))
         }
-        return queue.ready.removeFirst()
+        return queue.take()
     }
 
     /// A lookup that failed answered for many users at once, and the adapters send no more
@@ -295,9 +317,25 @@ public actor Dispatcher {
     }
 }
 
+/// What a task of a dispatch pass finished: a request answered, or a batch of 2xx recorded.
+enum Finished: Sendable {
+    case answered(Delivery, String?, ProviderResponse)
+    case recorded
+}
+
 /// The due items one pass has read and not sent yet, and where reading goes on.
 struct DueQueue {
-    var ready: [Delivery] = []
+    /// In reverse order: taking the next one is a `popLast`, where `removeFirst` moved the
+    /// rest of a 200-item page for every request sent.
+    private(set) var ready: [Delivery] = []
     var cursor: OutboxCursor?
     var exhausted = false
+
+    mutating func refill(_ deliveries: [Delivery]) {
+        ready = deliveries.reversed() + ready
+    }
+
+    mutating func take() -> Delivery? {
+        ready.popLast()
+    }
 }
