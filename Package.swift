@@ -106,7 +106,7 @@ let package = Package(
         // adapter conformance suite, a manual clock, and the sandbox session the tests share;
         // ThirdProvider/ is a test-only provider (a provider is one folder plus one line).
         .target(name: "UserSyncTesting", dependencies: [
-            "UserSyncCore", "UserSyncConfig", "UserSyncProviders", "UserSyncSandbox",
+            "UserSyncCore", "UserSyncConfig", "UserSyncSources", "UserSyncProviders", "UserSyncSandbox",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "UserSyncCoreTests", dependencies: ["UserSyncCore"], exclude: ["Golden"]),
         .testTarget(name: "UserSyncStoreTests", dependencies: ["UserSyncStore", "UserSyncCore"]),
         .testTarget(name: "UserSyncSourcesTests", dependencies: [
-            "UserSyncSources", "UserSyncCore", "PostgresTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "UserSyncSources", "UserSyncCore", "UserSyncTesting", "PostgresTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "UserSyncLoggingTests", dependencies: [

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UserSyncCore
 @testable import UserSyncSources
+import UserSyncTesting
 
 /// Lines, rows and elements over the size limit are reported without being held in memory,
 /// and the reading carries on after them. Limits are shrunk to a few bytes here.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UserSyncCore
 @testable import UserSyncSources
+import UserSyncTesting
 
 @Suite("File source fingerprints")
 struct FingerprintTests {

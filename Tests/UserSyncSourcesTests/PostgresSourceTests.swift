@@ -3,6 +3,7 @@ import PostgresTestSupport
 import Testing
 import UserSyncCore
 import UserSyncSources
+import UserSyncTesting
 
 /// The postgres source against a real server (scripts/test.sh starts one).
 @Suite("PostgreSQL source", .enabled(if: PostgresTestServer.shouldRun, Comment(rawValue: PostgresTestServer.skipReason)))

@@ -3,6 +3,7 @@ import PostgresTestSupport
 import Testing
 import UserSyncCore
 import UserSyncSources
+import UserSyncTesting
 
 /// TLS and password login against the real server: scripts/pg-cluster.sh gives it a
 /// certificate for `localhost` and 127.0.0.1 from a throwaway CA, and a role that needs a

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import UserSyncCore
 import UserSyncSources
+import UserSyncTesting
 
 @Suite("SQLite source")
 struct SQLiteSourceTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UserSyncCore
 import UserSyncSources
+import UserSyncTesting
 
 /// `source.settle_time`: a file an application is still writing is never read half-way.
 @Suite("File sources wait for the file to settle")

@@ -4,28 +4,18 @@ import PostgresTestSupport
 import Testing
 import UserSyncCore
 import UserSyncSources
+import UserSyncTesting
 
-/// The scenario every source kind must pass: the same three users, written in each kind's
-/// format, read back as the same rows and mapped to the same records. (PostgreSQL, which
+/// The kit's `SourceConformance` checks for every built-in kind: the same three users, written
+/// in each kind's format, read back as the same rows and mapped to the same records. (PostgreSQL, which
 /// needs the test server, runs the same checks in `PostgresSourceConformanceTests`.)
 @Suite("Source conformance")
 struct SourceConformanceTests {
-    static let users: [UserRecord] = [
-        UserRecord(
-            externalID: "u1", name: "Zoë Ångström", email: "zoe@example.com",
-            metadata: ["plan": "pro", "tags": ["a", "b"], "seats": 42]),
-        UserRecord(
-            externalID: "u2", name: "李小龙 🐉", email: "bruce@example.cn",
-            metadata: ["note": "comma, \"quote\"\nand a newline", "nested": ["ok": true, "none": nil]]),
-        UserRecord(externalID: "u3", name: "O'Brien, Seán", email: "sean@example.ie", metadata: [:]),
-    ]
+    static let users = SourceConformance.users
 
     /// Writes `users` in the format of `kind` and returns the options to read them.
     static func write(_ users: [UserRecord], kind: String, in dir: TemporaryDirectory) throws -> SourceOptions {
-        func object(_ user: UserRecord) -> JSONValue {
-            ["id": .string(user.externalID), "name": .string(user.name!), "email": .string(user.email!),
-             "metadata": .object(user.metadata)]
-        }
+        let object = SourceConformance.columns
         switch kind {
         case "jsonl":
             let text = users.map { object($0).canonicalText + "\n" }.joined()
@@ -69,25 +59,7 @@ struct SourceConformanceTests {
         let options = try Self.write(Self.users, kind: kind, in: dir)
         let source = try SourceRegistry.make(options)
         // When, Then
-        try Self.expectSameRows(source, unit: Self.unit[kind]!)
-    }
-
-    /// `source` holds `users`: three rows, numbered 1…3 in `unit`, the same text columns and
-    /// the same records whatever the kind.
-    static func expectSameRows(_ source: any UserSource, unit: SourceLocation.Unit) throws {
-        let items = try readAll(source)
-        #expect(items.count == 3)
-        #expect(items.map(\.location.unit) == Array(repeating: unit, count: 3))
-        #expect(items.map(\.location.number) == [1, 2, 3])
-        for (item, user) in zip(items, users) {
-            let row = try #require(item.row, "\(source): \(item)")
-            #expect(row.columns["id"] == .string(user.externalID))
-            #expect(row.columns["name"] == .string(user.name!))
-            #expect(row.columns["email"] == .string(user.email!))
-        }
-        let mapper = RecordMapper(mapping: FieldMapping())
-        let records = try items.map { item in try mapper.record(from: #require(item.row)).get() }
-        #expect(records == users)
+        try SourceConformance.expectSameRows(source, unit: Self.unit[kind]!)
     }
 
     @Test("every kind: equal fingerprints while unchanged, read twice gives the same rows",
@@ -96,15 +68,8 @@ struct SourceConformanceTests {
         let dir = try TemporaryDirectory()
         let source = try SourceRegistry.make(try Self.write(Self.users, kind: kind, in: dir))
         let fingerprint = try source.fingerprint()
-        try Self.expectSameRowsTwice(source)
+        try SourceConformance.expectSameRowsTwice(source)
         #expect(try source.fingerprint() == fingerprint)
-    }
-
-    static func expectSameRowsTwice(_ source: any UserSource) throws {
-        let first = try readAll(source).map { $0.row?.columns }
-        let second = try readAll(source).map { $0.row?.columns }
-        #expect(first.count == 3)
-        #expect(first == second)
     }
 
     @Test("every kind: a change of one user changes the fingerprint", arguments: ["jsonl", "json", "csv", "sqlite"])
@@ -138,7 +103,6 @@ struct SourceConformanceTests {
 /// cycle reads it); the checks on fingerprints become checks on what is read.
 @Suite("Source conformance: PostgreSQL", .enabled(if: PostgresTestServer.shouldRun, Comment(rawValue: PostgresTestServer.skipReason)))
 struct PostgresSourceConformanceTests {
-    typealias Conformance = SourceConformanceTests
 
     /// The users in a table `people` of `db` (metadata as jsonb), and the source reading it.
     static func write(_ users: [UserRecord], in db: TestDatabase) async throws -> any UserSource {
@@ -159,16 +123,16 @@ struct PostgresSourceConformanceTests {
     @Test("postgres reads the same three users")
     func sameRows() async throws {
         try await withTestDatabase { db in
-            let source = try await Self.write(Conformance.users, in: db)
-            try Conformance.expectSameRows(source, unit: .row)
+            let source = try await Self.write(SourceConformance.users, in: db)
+            try SourceConformance.expectSameRows(source, unit: .row)
         }
     }
 
     @Test("postgres: read twice gives the same rows; the fingerprint never claims \"unchanged\"")
     func stable() async throws {
         try await withTestDatabase { db in
-            let source = try await Self.write(Conformance.users, in: db)
-            try Conformance.expectSameRowsTwice(source)
+            let source = try await Self.write(SourceConformance.users, in: db)
+            try SourceConformance.expectSameRowsTwice(source)
             #expect(try source.fingerprint() != source.fingerprint())
         }
     }
@@ -176,7 +140,7 @@ struct PostgresSourceConformanceTests {
     @Test("postgres: a change of one user is read")
     func changeIsSeen() async throws {
         try await withTestDatabase { db in
-            let source = try await Self.write(Conformance.users, in: db)
+            let source = try await Self.write(SourceConformance.users, in: db)
             try await db.execute("UPDATE people SET email = 'bruce@example.hk' WHERE id = 'u2'")
             // (An updated row moves to the end of the heap: compare without order.)
             let emails = try readAll(source).compactMap { $0.row?.columns["email"]?.stringValue }

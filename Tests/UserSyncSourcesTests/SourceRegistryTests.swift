@@ -1,6 +1,7 @@
 import Testing
 import UserSyncCore
 import UserSyncSources
+import UserSyncTesting
 
 @Suite("Source registry")
 struct SourceRegistryTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UserSyncCore
 import UserSyncSources
+import UserSyncTesting
 
 /// Swift Testing has a `SourceLocation` too; in these tests the word means the row's place.
 typealias SourceLocation = UserSyncCore.SourceLocation
@@ -38,26 +39,7 @@ final class TemporaryDirectory {
     }
 }
 
-/// Everything a source yields, in order.
-func readAll(_ source: any UserSource) throws -> [SourceItem] {
-    var items: [SourceItem] = []
-    try source.read { items.append($0) }
-    return items
-}
-
 extension SourceItem {
-    var row: SourceRow? {
-        if case .row(let row) = self { return row }
-        return nil
-    }
-
-    var location: SourceLocation {
-        switch self {
-        case .row(let row): return row.location
-        case .unreadable(let location, _): return location
-        }
-    }
-
     var reason: RejectionReason? {
         if case .unreadable(_, let reason) = self { return reason }
         return nil

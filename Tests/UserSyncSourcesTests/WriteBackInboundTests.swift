@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UserSyncCore
 import UserSyncSources
+import UserSyncTesting
 
 @Suite("Write-back to the inbound changes file")
 struct WriteBackInboundTests {

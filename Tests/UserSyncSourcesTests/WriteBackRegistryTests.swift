@@ -1,6 +1,7 @@
 import Testing
 import UserSyncCore
 @testable import UserSyncSources
+import UserSyncTesting
 
 @Suite("Write-back registry")
 struct WriteBackRegistryTests {

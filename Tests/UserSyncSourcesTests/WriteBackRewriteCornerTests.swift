@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import UserSyncSources
 import UserSyncCore
+import UserSyncTesting
 
 /// Corners of `write_back: rewrite` the format tests do not reach: quoting and line ends
 /// inside CSV fields, CRLF around JSON elements, files with a byte order mark and nothing

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import UserSyncSources
 import UserSyncCore
+import UserSyncTesting
 
 @Suite("Write-back by rewriting the source file")
 struct WriteBackRewriteTests {

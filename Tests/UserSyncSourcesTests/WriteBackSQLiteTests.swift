@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import UserSyncCore
 import UserSyncSources
+import UserSyncTesting
 
 @Suite("Write-back into a SQLite table")
 struct WriteBackSQLiteTests {

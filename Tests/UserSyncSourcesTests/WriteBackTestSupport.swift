@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UserSyncCore
 @testable import UserSyncSources
+import UserSyncTesting
 
 /// A change as the reconciler hands it over.
 func fieldChange(
