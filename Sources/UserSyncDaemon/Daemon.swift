@@ -28,7 +28,8 @@ public enum Daemon {
         } catch {
             throw AlreadyRunning(description: "\(error)")
         }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: SyncEngine.httpClientConfiguration(for: config))
+        let engineOptions = SyncEngine.Options(config)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: SyncEngine.httpClientConfiguration(for: engineOptions))
         do {
             try await serve(
                 config: config, configPath: configPath, environment: environment, client: client, logger: logger,
@@ -48,7 +49,7 @@ public enum Daemon {
         let notifier = SystemdNotifier(environment: environment)
         // A restart keeps honouring a pause's probe time: a crash loop must not lock a key out.
         let engine = try SyncEngine(config: config, client: client, logger: logger, resumePaused: false)
-        let holder = EngineHolder(engine)
+        let holder = EngineHolder(engine, config: config)
         let heartbeat = Heartbeat()
         let sync = SyncService(holder: holder, notifier: notifier, heartbeat: heartbeat, logger: logger)
         // SIGHUP's default action ends the process: trap it before systemd may send one (it

@@ -50,7 +50,7 @@ final class ReloadService: Service, Sendable {
         let config: UserSyncConfiguration
         do {
             // The providers the running config was loaded with are the ones this process knows.
-            let providers = await holder.engine.config.providers.registered
+            let providers = await holder.config.providers.registered
             config = try ConfigLoader.load(
                 path: configPath, environment: environment, providers: providers, sources: SourceRegistry.configSchemas)
         } catch {
@@ -63,13 +63,13 @@ final class ReloadService: Service, Sendable {
             return
         }
         let current = await holder.engine
-        guard config.state.path == current.config.state.path else {
+        guard config.state.path == current.options.statePath else {
             logger.error("reload refused: state.path cannot change while running; restart the service to move the state", metadata: ["key": "state.path"])
             return
         }
         do {
             let engine = try SyncEngine(config: config, client: client, logger: logger, store: current.store, resumePaused: true)
-            await holder.replace(engine)
+            await holder.replace(engine, config: config)
             applyLogSettings(config)
             logger.notice("configuration reloaded", metadata: ["providers": "\(engine.dispatchers.map(\.provider.rawValue).joined(separator: ","))"])
             await syncService.reloaded()

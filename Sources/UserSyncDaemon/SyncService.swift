@@ -53,13 +53,13 @@ final class SyncService: Service, Sendable {
         var nextCycle = Date.distantPast
         var failures = 0
         while !stop.isSet && !Task.isCancelled {
-            let engine = await holder.engine
+            let (engine, config) = await holder.current
             heartbeat.beat()
             let requested = await holder.takeCycleRequest()
             do {
                 if requested || Date() >= nextCycle {
                     let report = try await engine.runCycle(stop: stop, progress: heartbeat.beat)
-                    nextCycle = Date().addingTimeInterval(Self.seconds(engine.config.sync.interval))
+                    nextCycle = Date().addingTimeInterval(Self.seconds(config.sync.interval))
                     failures = 0
                     if let settlesAt = report.sourceSettlesAt {
                         // The source file was still being written: read it as soon as it
@@ -76,7 +76,7 @@ final class SyncService: Service, Sendable {
                 logger.error("cycle failed", metadata: ["reason": "\(error)"])
                 notifier.status("last cycle failed: \(error)")
                 failures += 1
-                nextCycle = Date().addingTimeInterval(Self.retryDelay(failures: failures, interval: engine.config.sync.interval))
+                nextCycle = Date().addingTimeInterval(Self.retryDelay(failures: failures, interval: config.sync.interval))
             }
             if stop.isSet { break }
             var wake = nextCycle.timeIntervalSince1970
@@ -137,17 +137,24 @@ final class SyncService: Service, Sendable {
     }
 }
 
-/// The engine in use; a reload replaces it.
+/// The engine in use and the config it was built from (what only the service reads: the
+/// cycle interval, the providers a reload may configure); a reload replaces both.
 actor EngineHolder {
     private(set) var engine: SyncEngine
+    private(set) var config: UserSyncConfiguration
     private var cycleRequested = false
 
-    init(_ engine: SyncEngine) {
+    init(_ engine: SyncEngine, config: UserSyncConfiguration) {
         self.engine = engine
+        self.config = config
     }
 
-    func replace(_ engine: SyncEngine) {
+    /// Both at once: read apart, a reload in between would pair an engine with another config.
+    var current: (engine: SyncEngine, config: UserSyncConfiguration) { (engine, config) }
+
+    func replace(_ engine: SyncEngine, config: UserSyncConfiguration) {
         self.engine = engine
+        self.config = config
     }
 
     func requestCycle() { cycleRequested = true }

@@ -70,7 +70,7 @@ extension SyncEngine {
     ///   brings is passed on to the other providers by this cycle's plan without a second approval).
     func guardPulled(_ candidates: [RemoteCandidate], pulled: Set<ProviderID>, now: Double = StateStore.now()) throws -> (candidates: [RemoteCandidate], approvedTaken: Bool) {
         var approvedTaken = false
-        let limits = config.sync.massChange
+        let limits = options.massChange
         let holds = Dictionary(try store.guardHolds().filter { $0.direction == .pull }.map { ($0.provider, $0) }, uniquingKeysWith: { a, _ in a })
         let byProvider = Dictionary(grouping: candidates, by: \.provider)
         var passed: [RemoteCandidate] = []

@@ -39,16 +39,16 @@ extension SyncEngine {
     /// `usersync plan`: the plan a cycle would make now, one change at a time with what the
     /// provider was last confirmed to hold (nil for a user it does not hold). Writes nothing.
     public static func preview(
-        config: UserSyncConfiguration, providers wanted: [ProviderID]?, logger: Logger,
+        options: Options, providers wanted: [ProviderID]?, logger: Logger,
         each: (_ change: PlannedChange, _ previous: JSONValue?) throws -> Void
     ) throws -> (report: PlanReport, stamp: PlanStamp, held: [ProviderID: MassChangeVerdict]) {
-        let source = try SourceRegistry.make(config.sourceOptions)
-        let store = try StateStore.openReadOnly(path: config.state.path)
-        let all = ProviderRegistry.projectors(for: config)
+        let source = try SourceRegistry.make(options.source)
+        let store = try StateStore.openReadOnly(path: options.statePath)
+        let all = ProviderRegistry.projectors(for: options.providers)
         let projectors = all.filter { wanted?.contains($0.provider) ?? true }
-        let overlay = OverlaySource(base: source, mapping: config.fieldMapping, accepted: try store?.acceptedChanges() ?? [])
-        let key = try fingerprintKey(source: source, overlay: overlay, config: config, providers: all.map(\.provider))
-        let runner = PlanRunner(source: overlay, projectors: projectors, mapping: config.fieldMapping, deletions: config.deletionPolicy, logger: logger)
+        let overlay = OverlaySource(base: source, mapping: options.fieldMapping, accepted: try store?.acceptedChanges() ?? [])
+        let key = try fingerprintKey(source: source, overlay: overlay, options: options, providers: all.map(\.provider))
+        let runner = PlanRunner(source: overlay, projectors: projectors, mapping: options.fieldMapping, deletions: options.deletionPolicy, logger: logger)
         let report = try runner.run(snapshot: store) { batch, _ in
             var previous: [ProviderID: [String: JSONValue]] = [:]
             if let store {
@@ -58,7 +58,7 @@ extension SyncEngine {
             }
             for change in batch { try each(change, previous[change.provider]?[change.externalID]) }
         }
-        let held = try heldByGuard(report, limits: config.sync.massChange, store: store)
+        let held = try heldByGuard(report, limits: options.massChange, store: store)
         let stamp = PlanStamp(sourceFingerprint: key, stateVersion: report.stateVersion, planDigest: report.planDigest, providers: projectors.map(\.provider))
         return (report, stamp, held)
     }
@@ -69,9 +69,9 @@ extension SyncEngine {
     public func apply(_ stamp: PlanStamp, force: Bool, approveMassChange: Bool) throws -> ApplyOutcome {
         let overlay = try overlaySource()
         let all = projectors.map(\.provider)
-        let key = try Self.fingerprintKey(source: source, overlay: overlay, config: config, providers: all)
+        let key = try Self.fingerprintKey(source: source, overlay: overlay, options: options, providers: all)
         let chosen = projectors.filter { stamp.providers.contains($0.provider) }
-        let runner = PlanRunner(source: overlay, projectors: chosen, mapping: config.fieldMapping, deletions: config.deletionPolicy, logger: logger)
+        let runner = PlanRunner(source: overlay, projectors: chosen, mapping: options.fieldMapping, deletions: options.deletionPolicy, logger: logger)
         let store = self.store
         try store.beginStagedPlan()
         let report: PlanReport
@@ -89,7 +89,7 @@ extension SyncEngine {
             try store.discardStagedPlan()
             return .stale(differences)
         }
-        let held = try heldByGuard(report, limits: config.sync.massChange)
+        let held = try heldByGuard(report, limits: options.massChange)
         if !held.isEmpty && !approveMassChange {
             try store.discardStagedPlan()
             return .overLimit(held)
@@ -106,7 +106,7 @@ extension SyncEngine {
     }
 
     /// The source as a cycle's plan keys it: bytes, projection settings, accepted changes.
-    static func fingerprintKey(source: any UserSource, overlay: OverlaySource, config: UserSyncConfiguration, providers: [ProviderID]) throws -> String {
-        try source.fingerprint().storageText + projectionKey(config: config, providers: providers) + "|accepted=\(overlay.revision)"
+    static func fingerprintKey(source: any UserSource, overlay: OverlaySource, options: Options, providers: [ProviderID]) throws -> String {
+        try source.fingerprint().storageText + projectionKey(options: options, providers: providers) + "|accepted=\(overlay.revision)"
     }
 }

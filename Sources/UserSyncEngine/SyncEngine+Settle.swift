@@ -36,14 +36,14 @@ extension SyncEngine {
     }
 
     func logStillBeingWritten(settlesAt: Double) {
-        Self.logStillBeingWritten(source, settlesAt: settlesAt, config: config, logger: logger)
+        Self.logStillBeingWritten(source, settlesAt: settlesAt, options: options, logger: logger)
     }
 
-    static func logStillBeingWritten(_ source: any UserSource, settlesAt: Double, config: UserSyncConfiguration, logger: Logger) {
+    static func logStillBeingWritten(_ source: any UserSource, settlesAt: Double, options: Options, logger: Logger) {
         let wait = max(0, settlesAt - Date().timeIntervalSince1970)
         logger.debug("source is still being written; it is read once it has settled", metadata: [
             "source": "\(source.description)", "retry_in_ms": "\(Int((wait * 1000).rounded(.up)))",
-            "retry_at": "\(Date(timeIntervalSince1970: settlesAt))", "settle_time": "\(config.source.settleTime)",
+            "retry_at": "\(Date(timeIntervalSince1970: settlesAt))", "settle_time": "\(options.source.settleTime)",
         ])
     }
 
@@ -51,20 +51,20 @@ extension SyncEngine {
     /// one-shot sync, which has no next cycle to leave the file to. Returns at once for a
     /// settled file and for SQLite.
     public func waitForSourceToSettle(limit: Duration = .seconds(60)) async throws {
-        try await Self.waitForSettle(source, config: config, logger: logger, limit: limit)
+        try await Self.waitForSettle(source, options: options, logger: logger, limit: limit)
     }
 
     /// `waitForSourceToSettle` before a dry run (which has no engine).
-    public static func waitForSourceToSettle(config: UserSyncConfiguration, logger: Logger, limit: Duration = .seconds(60)) async throws {
-        try await waitForSettle(SourceRegistry.make(config.sourceOptions), config: config, logger: logger, limit: limit)
+    public static func waitForSourceToSettle(options: Options, logger: Logger, limit: Duration = .seconds(60)) async throws {
+        try await waitForSettle(SourceRegistry.make(options.source), options: options, logger: logger, limit: limit)
     }
 
-    private static func waitForSettle(_ source: any UserSource, config: UserSyncConfiguration, logger: Logger, limit: Duration) async throws {
+    private static func waitForSettle(_ source: any UserSource, options: Options, logger: Logger, limit: Duration) async throws {
         let deadline = Date().addingTimeInterval(seconds(limit))
         while let settlesAt = settlesAt(source) {
             let wait = min(settlesAt, deadline.timeIntervalSince1970) - Date().timeIntervalSince1970
             guard wait > 0 else { return }
-            logStillBeingWritten(source, settlesAt: settlesAt, config: config, logger: logger)
+            logStillBeingWritten(source, settlesAt: settlesAt, options: options, logger: logger)
             try await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)) + 20))
         }
     }

@@ -9,7 +9,7 @@ import UserSyncStore
 /// One configured sync: the source, the state database and one dispatcher per enabled
 /// provider. `runCycle` is one whole cycle; the daemon calls it on a timer.
 public final class SyncEngine: Sendable {
-    public let config: UserSyncConfiguration
+    public let options: Options
     public let store: StateStore
     public let dispatchers: [Dispatcher]
     let source: any UserSource
@@ -18,16 +18,16 @@ public final class SyncEngine: Sendable {
     let logger: Logger
 
     /// - Parameters:
-    ///   - store: an already open state (a reload keeps it); opened from the config if nil.
+    ///   - store: an already open state (a reload keeps it); opened from `options.statePath` if nil.
     ///   - resumePaused: forget pauses recorded in the state (an operator reloaded or ran a
     ///     sync by hand); otherwise a paused provider waits for its next probe time.
-    public init(config: UserSyncConfiguration, client: HTTPClient, logger: Logger, store: StateStore? = nil, resumePaused: Bool = true) throws {
-        self.config = config
+    public init(options: Options, client: HTTPClient, logger: Logger, store: StateStore? = nil, resumePaused: Bool = true) throws {
+        self.options = options
         self.logger = logger
-        self.source = try SourceRegistry.make(config.sourceOptions)
-        let store = try store ?? StateStore.open(path: config.state.path)
+        self.source = try SourceRegistry.make(options.source)
+        let store = try store ?? StateStore.open(path: options.statePath)
         self.store = store
-        let runtimes = ProviderRegistry.runtimes(for: config, client: client, logger: logger)
+        let runtimes = ProviderRegistry.runtimes(for: options, client: client, logger: logger)
         self.projectors = runtimes.map(\.adapter.projector)
         self.runtimes = runtimes
         var pauses = try store.providerPauses()
@@ -43,34 +43,39 @@ public final class SyncEngine: Sendable {
         let circuits = try store.circuits()
         self.dispatchers = runtimes.map {
             Dispatcher(
-                runtime: $0, store: store, policy: config.retryPolicy, logger: logger, pause: pauses[$0.provider],
-                circuit: DeliveryStateMachine.Circuit(circuits[$0.provider]), openAfter: config.retry.openAfter)
+                runtime: $0, store: store, policy: options.retryPolicy, logger: logger, pause: pauses[$0.provider],
+                circuit: DeliveryStateMachine.Circuit(circuits[$0.provider]), openAfter: options.openAfter)
         }
+    }
+
+    /// An engine for a loaded config file (translated once into `Options`).
+    public convenience init(config: UserSyncConfiguration, client: HTTPClient, logger: Logger, store: StateStore? = nil, resumePaused: Bool = true) throws {
+        try self.init(options: Options(config), client: client, logger: logger, store: store, resumePaused: resumePaused)
     }
 
     /// The HTTP client settings for a configuration: no redirects (a provider that redirects
     /// is misconfigured, and credentials must not follow), and enough connections per host
     /// for every request a provider may have in flight (AsyncHTTPClient's default is 8).
-    public static func httpClientConfiguration(for config: UserSyncConfiguration) -> HTTPClient.Configuration {
+    public static func httpClientConfiguration(for options: Options) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
-        let concurrency = config.providers.enabled.map(\.settings.concurrency).max() ?? 0
+        let concurrency = options.providers.enabled.map(\.settings.concurrency).max() ?? 0
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, concurrency))
         return configuration
     }
 
     /// Reads, validates and plans without writing or sending anything. The state database,
     /// if there is one, is opened read-only.
-    public static func dryRun(config: UserSyncConfiguration, logger: Logger) throws -> CycleReport {
+    public static func dryRun(options: Options, logger: Logger) throws -> CycleReport {
         let started = Date()
-        let source = try SourceRegistry.make(config.sourceOptions)
-        let snapshot = try StateStore.openReadOnly(path: config.state.path)
+        let source = try SourceRegistry.make(options.source)
+        let snapshot = try StateStore.openReadOnly(path: options.statePath)
         let runner = PlanRunner(
-            source: source, projectors: ProviderRegistry.projectors(for: config), mapping: config.fieldMapping,
-            deletions: config.deletionPolicy, logger: logger)
+            source: source, projectors: ProviderRegistry.projectors(for: options.providers), mapping: options.fieldMapping,
+            deletions: options.deletionPolicy, logger: logger)
         var plan = try runner.run(snapshot: snapshot) { _, _ in }
         // What a real cycle's guard would hold (nothing is held by a dry run).
-        plan.held = try heldByGuard(plan, limits: config.sync.massChange, store: snapshot)
+        plan.held = try heldByGuard(plan, limits: options.massChange, store: snapshot)
         var report = CycleReport(dryRun: true, plan: plan, startedAt: started)
         report.durationSeconds = Date().timeIntervalSince(started)
         return report
@@ -97,32 +102,32 @@ public final class SyncEngine: Sendable {
         // or planning from it could act on a row cut in half.
         var settlesAt = sourceSettlesAt()
         var approvedPull = false
-        if config.sync.direction.pulls && !stop.isSet && settlesAt == nil {
+        if options.direction.pulls && !stop.isSet && settlesAt == nil {
             settlesAt = try await settling {
-                if !config.sync.direction.pushes {
+                if !options.direction.pushes {
                     // Pull only: nothing pushes, so the ids (and the merge base) come from here.
                     try await PullBaseline(
-                        runtimes: runtimes, dispatchers: dispatchers, projectors: projectors, store: store, config: config, logger: logger
+                        runtimes: runtimes, dispatchers: dispatchers, projectors: projectors, store: store, options: options, logger: logger
                     ).run(source: try overlaySource(), projectionKey: projectionKey, stop: stop, progress: progress)
                 }
-                let pull = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).pullDue()
+                let pull = try await PullRunner(runtimes: runtimes, dispatchers: dispatchers, store: store, options: options, logger: logger).pullDue()
                 let guarded = try guardPulled(pull.candidates, pulled: pull.pulled)
                 approvedPull = guarded.approvedTaken
                 let candidates = guarded.candidates
                 if !candidates.isEmpty {
-                    reconciled = try ReconcileRunner(runtimes: runtimes, store: store, config: config, logger: logger)
+                    reconciled = try ReconcileRunner(runtimes: runtimes, store: store, options: options, logger: logger)
                         .run(candidates, source: try overlaySource())
                     // What the providers hold changed: the pull-only tally (fields differ) is redone.
-                    if !config.sync.direction.pushes { try store.setMeta(PullBaseline.reconciledKey, "\(Date().timeIntervalSince1970)") }
+                    if !options.direction.pushes { try store.setMeta(PullBaseline.reconciledKey, "\(Date().timeIntervalSince1970)") }
                 }
                 try writeBackAccepted()
                 // Without a plan (pull only), nothing else notices the source catching up.
-                if !config.sync.direction.pushes { try dropCaughtUpAccepted() }
+                if !options.direction.pushes { try dropCaughtUpAccepted() }
             }
         }
         var plan = PlanReport(skippedUnchanged: true)
         var planFailure: SourceError?
-        if config.sync.direction.pushes {
+        if options.direction.pushes {
             do {
                 plan = settlesAt == nil ? try planIntoOutbox(force: forcePlan, guarded: !approvedPull) : PlanReport(sourceSettlesAt: settlesAt)
             } catch let error as SourceError {
@@ -137,10 +142,10 @@ public final class SyncEngine: Sendable {
         report.conflicts = reconciled.conflicts
         report.sourceSettlesAt = settlesAt
         if let settlesAt { logStillBeingWritten(settlesAt: settlesAt) }
-        if push && config.sync.direction.pushes {
-            if !config.sync.direction.pulls && !stop.isSet {
+        if push && options.direction.pushes {
+            if !options.direction.pulls && !stop.isSet {
                 // Push only overwrites provider edits by design; say so where it is cheap to know.
-                try await OverwriteWatch(runtimes: runtimes, dispatchers: dispatchers, store: store, config: config, logger: logger).run()
+                try await OverwriteWatch(runtimes: runtimes, dispatchers: dispatchers, store: store, options: options, logger: logger).run()
             }
             report.dispatch = try await dispatchDue(stop: stop, progress: progress)
         }
@@ -232,7 +237,7 @@ public final class SyncEngine: Sendable {
         if !force, try store.sourceFingerprint() == key {
             return PlanReport(skippedUnchanged: true)
         }
-        let runner = PlanRunner(source: overlay, projectors: projectors, mapping: config.fieldMapping, deletions: config.deletionPolicy, logger: logger)
+        let runner = PlanRunner(source: overlay, projectors: projectors, mapping: options.fieldMapping, deletions: options.deletionPolicy, logger: logger)
         let store = self.store
         let report = try commitPlan(guarded: guarded, overlay: overlay, incremental: false) { sink in
             try runner.run(snapshot: store, sink: sink)
@@ -266,7 +271,7 @@ public final class SyncEngine: Sendable {
             if let settlesAt = settling(error) { return PlanReport(sourceSettlesAt: settlesAt) }
             throw error
         }
-        let held = guarded ? try heldByGuard(report, limits: config.sync.massChange) : [:]
+        let held = guarded ? try heldByGuard(report, limits: options.massChange) : [:]
         let heldBefore = Set(try store.guardHolds().filter { $0.direction == .push }.map(\.provider))
         try store.commitStagedPlan(planned: projectors.map(\.provider), holding: held)
         logHeld(held, direction: .push)
@@ -290,7 +295,7 @@ public final class SyncEngine: Sendable {
 
     /// The source with accepted remote changes laid over it.
     func overlaySource() throws -> OverlaySource {
-        OverlaySource(base: source, mapping: config.fieldMapping, accepted: try store.acceptedChanges())
+        OverlaySource(base: source, mapping: options.fieldMapping, accepted: try store.acceptedChanges())
     }
 
     /// Writes accepted remote changes back to the local side. A failure (the application
@@ -300,8 +305,7 @@ public final class SyncEngine: Sendable {
         guard !pending.isEmpty else { return }
         do {
             let writeBack = try SourceRegistry.makeWriteBack(WriteBackOptions(
-                source: config.sourceOptions, mapping: config.fieldMapping,
-                mode: config.source.writeBack == .rewrite ? .rewrite : .inbound, inboundPath: config.source.inboundPath))
+                source: options.source, mapping: options.fieldMapping, mode: options.writeBackMode, inboundPath: options.inboundPath))
             let result = try writeBack.apply(pending.map(\.change))
             try store.markWrittenBack(pending.map(\.id))
             for skipped in result.skipped {
@@ -332,14 +336,14 @@ public final class SyncEngine: Sendable {
 
     /// A config change that alters what is sent (mapping, providers) must re-plan even if
     /// the source did not change.
-    var projectionKey: String { Self.projectionKey(config: config, providers: projectors.map(\.provider)) }
+    var projectionKey: String { Self.projectionKey(options: options, providers: projectors.map(\.provider)) }
 
-    static func projectionKey(config: UserSyncConfiguration, providers: [ProviderID]) -> String {
+    static func projectionKey(options: Options, providers: [ProviderID]) -> String {
         let providers = providers.map(\.rawValue).joined(separator: ",")
-        let mapping = config.fieldMapping.columnsByField.map { "\($0.field)=\($0.column)" }.joined(separator: ",")
+        let mapping = options.fieldMapping.columnsByField.map { "\($0.field)=\($0.column)" }.joined(separator: ",")
         // What each provider's settings add (CommBox's content mapping); empty parts are left
         // out, so a key stays what it was before a provider had any.
-        let settings = config.providers.enabled.map(\.settings.projectionKey).filter { !$0.isEmpty }.joined(separator: ";")
+        let settings = options.providers.enabled.map(\.settings.projectionKey).filter { !$0.isEmpty }.joined(separator: ";")
         return "|" + String(DocumentDigest(of: Array("\(providers);\(mapping);\(settings)".utf8)).description)
     }
 }

@@ -43,13 +43,13 @@ guard arguments.count == 4, arguments[1] == "seed" else {
 }
 do {
     let config = try ConfigLoader.load(path: arguments[2], providers: BuiltInProviders.all, sources: SourceRegistry.configSchemas)
-    var options = config.sourceOptions
+    var options = SyncEngine.Options(config).source
     options.path = arguments[3]
     // A file the benchmark generated itself, before this run: nothing is writing it.
     options.settleTime = .zero
     let source = try SourceRegistry.make(options)
     let store = try StateStore.open(path: config.state.path)
-    var planner = Planner(projectors: ProviderRegistry.projectors(for: config), mapping: config.fieldMapping, deletions: .ignore)
+    var planner = Planner(projectors: ProviderRegistry.projectors(for: config.providers), mapping: config.source.fields, deletions: .ignore)
     var batch: [PlannedChange] = []
     var seeded = 0
     var failure: (any Error)?

@@ -42,9 +42,10 @@ struct ApplyCommand: AsyncParsableCommand {
             // The service would plan and send the same source at the same time.
             let lock = try InstanceLock(statePath: config.state.path)
             defer { withExtendedLifetime(lock) {} }
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: SyncEngine.httpClientConfiguration(for: config))
+            let engineOptions = SyncEngine.Options(config)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: SyncEngine.httpClientConfiguration(for: engineOptions))
             do {
-                let engine = try SyncEngine(config: config, client: client, logger: logger, resumePaused: false)
+                let engine = try SyncEngine(options: engineOptions, client: client, logger: logger, resumePaused: false)
                 outcome = try engine.apply(stamp, force: force, approveMassChange: approveMassChange)
                 try await client.shutdown()
             } catch {

@@ -24,7 +24,7 @@ struct ApproveCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try AppContext.loadConfig(options)
         let logger = AppContext.bootstrapLogging(config)
-        let enabled = ProviderRegistry.projectors(for: config).map(\.provider)
+        let enabled = ProviderRegistry.projectors(for: config.providers).map(\.provider)
         if let provider, !enabled.contains(ProviderID(provider)) {
             AppContext.printError("usersync: --provider \(provider): not an enabled provider (enabled: \(enabled.map(\.rawValue).joined(separator: ", ")))")
             throw ExitCode(SyncExitStatus.failure)

@@ -19,7 +19,7 @@ struct CheckCommand: AsyncParsableCommand {
         do {
             // A database source is checked against its schema: a mapped column it lacks is a
             // config error like a misspelt key.
-            try SourceCheck.run(config)
+            try SourceCheck.run(SyncEngine.Options(config))
         } catch let error as SourceError where ["missing_column", "invalid_content", "invalid_options", "query_rejected"].contains(error.code) {
             AppContext.printError("\(options.config): source: \(error)")
             throw ArgumentParser.ExitCode(SyncExitStatus.config)

@@ -21,7 +21,7 @@ struct ExplainCommand: AsyncParsableCommand {
             print("No state yet at \(config.state.path).")
             return
         }
-        let explanation = try UserExplanation.build(externalID: externalID, config: config, store: store)
+        let explanation = try UserExplanation.build(externalID: externalID, options: SyncEngine.Options(config), store: store)
         print(json ? explanation.json.canonicalText : explanation.text)
     }
 }

@@ -32,7 +32,7 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try AppContext.loadConfig(options)
         let logger = AppContext.bootstrapLogging(config)
-        let enabled = ProviderRegistry.projectors(for: config).map(\.provider)
+        let enabled = ProviderRegistry.projectors(for: config.providers).map(\.provider)
         if let provider, !enabled.contains(ProviderID(provider)) {
             AppContext.printError("usersync: --provider \(provider): not an enabled provider (enabled: \(enabled.map(\.rawValue).joined(separator: ", ")))")
             throw ExitCode(SyncExitStatus.failure)
@@ -44,7 +44,8 @@ struct PlanCommand: AsyncParsableCommand {
             FileManager.default.createFile(atPath: scratch, contents: nil)
             let changes = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch))
             var buffer = ""
-            let result = try SyncEngine.preview(config: config, providers: provider.map { [ProviderID($0)] }, logger: logger) { change, previous in
+            let wanted = provider.map { [ProviderID($0)] }
+            let result = try SyncEngine.preview(options: SyncEngine.Options(config), providers: wanted, logger: logger) { change, previous in
                 buffer += PlanFile.line(change, previous: previous, scrubber: scrubber) + "\n"
                 if buffer.utf8.count > 1 << 20 {
                     changes.write(Data(buffer.utf8))

@@ -133,7 +133,7 @@ struct QueueCommand: AsyncParsableCommand {
 
     static func provider(_ name: String?, config: UserSyncConfiguration) throws -> ProviderID? {
         guard let name else { return nil }
-        let known = ProviderRegistry.projectors(for: config).map(\.provider.rawValue)
+        let known = ProviderRegistry.projectors(for: config.providers).map(\.provider.rawValue)
         guard known.contains(name) else {
             throw ValidationError("unknown or disabled provider \"\(name)\"; enabled: \(known.joined(separator: ", "))")
         }

@@ -27,7 +27,7 @@ struct StatusCommand: AsyncParsableCommand {
             }
             return
         }
-        let providers = ProviderRegistry.projectors(for: config).map(\.provider)
+        let providers = ProviderRegistry.projectors(for: config.providers).map(\.provider)
         let pauses = try store.providerPauses()
         let circuits = try store.circuits()
         let holds = try store.guardHolds()

@@ -44,8 +44,9 @@ struct SyncCommand: AsyncParsableCommand {
         let report: CycleReport
         do {
             if dryRun {
-                try await SyncEngine.waitForSourceToSettle(config: config, logger: logger)
-                report = try SyncEngine.dryRun(config: config, logger: logger)
+                let engineOptions = SyncEngine.Options(config)
+                try await SyncEngine.waitForSourceToSettle(options: engineOptions, logger: logger)
+                report = try SyncEngine.dryRun(options: engineOptions, logger: logger)
             } else {
                 report = try await Self.cycle(config: config, force: force, probeAuth: probeAuth, logger: logger)
             }
@@ -63,11 +64,12 @@ struct SyncCommand: AsyncParsableCommand {
         // A manual sync while the service runs would deliver the same queue twice.
         let lock = try InstanceLock(statePath: config.state.path)
         defer { withExtendedLifetime(lock) {} }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: SyncEngine.httpClientConfiguration(for: config))
+        let engineOptions = SyncEngine.Options(config)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: SyncEngine.httpClientConfiguration(for: engineOptions))
         do {
             // A saved pause is honoured: ten runs from cron with a bad secret would otherwise
             // be ten failed logins, and perform.chat locks the key after ten.
-            let engine = try SyncEngine(config: config, client: client, logger: logger, resumePaused: false)
+            let engine = try SyncEngine(options: engineOptions, client: client, logger: logger, resumePaused: false)
             if probeAuth {
                 for dispatcher in engine.dispatchers { await dispatcher.probeAuthNow() }
             }

@@ -106,7 +106,7 @@ struct BidirectionalConflictTests {
             #expect((conflict.base, conflict.local, conflict.remote) == (.string(edit.base), .string(edit.local), .string(edit.remote)))
             #expect(try engine.store.conflicts().isEmpty)
             // The local side, as the engine sees it, holds the provider's value.
-            let explained = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
+            let explained = try UserExplanation.build(externalID: "u1", options: engine.options, store: engine.store)
             #expect(explained.local?.name == edit.remote)
         }
     }
@@ -157,7 +157,7 @@ struct BidirectionalConflictTests {
             #expect(f.writes.performChat == 0)
             #expect(try engine.store.outboxItems(provider: .performchat).map(\.state) == [.held])
             #expect(try engine.store.conflicts().count == 1)
-            let explained = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
+            let explained = try UserExplanation.build(externalID: "u1", options: engine.options, store: engine.store)
             #expect(explained.queued.contains { $0.provider == .performchat && $0.state == .held })
             #expect(explained.conflicts.map(\.id) == [conflict.id])
             let nameRow = explained.rows.first { $0.provider == .performchat && $0.path == "name" }
@@ -280,7 +280,7 @@ struct BidirectionalConflictTests {
                 #expect(lines.first?["field"] == "metadata.country")
                 #expect(lines.first?["new"] == "FR")
             }
-            let explained = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
+            let explained = try UserExplanation.build(externalID: "u1", options: engine.options, store: engine.store)
             #expect(explained.local?.metadata == merged.metadata)
             #expect(try engine.store.outboxCount() == 0)
         }

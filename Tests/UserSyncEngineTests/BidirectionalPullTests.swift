@@ -263,7 +263,7 @@ struct BidirectionalPullTests {
             let row = try f.databaseRows()["u1"]
             #expect(row?.name == "Ada Lovelace")
             #expect(row?.metadataObject == ["plan": "free", "country": "FR"])
-            let explained = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
+            let explained = try UserExplanation.build(externalID: "u1", options: engine.options, store: engine.store)
             #expect(explained.local?.name == "Ada Lovelace")
 
             // Switched to both directions: the source's name is what goes out.
@@ -290,7 +290,7 @@ struct BidirectionalPullTests {
             let reports = try await f.cycles(engine, 3)
             #expect(reports.map(\.remoteChanges).reduce(0, +) == 0)
             #expect(try f.inboundLines().isEmpty)
-            let explained = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
+            let explained = try UserExplanation.build(externalID: "u1", options: engine.options, store: engine.store)
             #expect(explained.local?.metadata["country"] == nil)
             #expect(explained.local?.email == nil)
             #expect(f.performChat("u1")?.metadata["country"] == nil)
@@ -306,14 +306,14 @@ struct BidirectionalPullTests {
             let engine = try await f.establish(BiUser.pair, options)
 
             // Before any pull decision: no rule recorded.
-            let fresh = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
+            let fresh = try UserExplanation.build(externalID: "u1", options: engine.options, store: engine.store)
             #expect(fresh.lastRule == nil)
             #expect(fresh.text.contains("last decision: none recorded"))
 
             try f.editAtPerformChat("u1", name: "Ada King")
             // The pull and write-back, without the push on to CommBox yet.
             _ = try await engine.runCycle(push: false)
-            let explained = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
+            let explained = try UserExplanation.build(externalID: "u1", options: engine.options, store: engine.store)
             #expect(explained.local?.name == "Ada King")
             #expect(explained.lastRule == "performchat: remote-only change: pulled back")
             func row(_ provider: ProviderID, _ path: String) -> UserExplanation.FieldRow? {
@@ -333,7 +333,7 @@ struct BidirectionalPullTests {
 
             // Once passed on, both providers agree with the local side.
             _ = try await engine.runCycle()
-            let settled = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
+            let settled = try UserExplanation.build(externalID: "u1", options: engine.options, store: engine.store)
             #expect(settled.rows.allSatisfy { $0.local?.canonicalText == $0.providerValue?.canonicalText })
             #expect(settled.queued.isEmpty)
             #expect(!settled.text.contains("≠"))

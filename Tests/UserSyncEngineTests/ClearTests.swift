@@ -96,7 +96,7 @@ struct ClearTests {
 
             // Every field either side holds keeps its line (a metadata key only perform.chat held
             // is gone from both sides: nothing is left to show).
-            let explained = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
+            let explained = try UserExplanation.build(externalID: "u1", options: engine.options, store: engine.store)
             if field != .metadataKey { #expect(explained.text.contains("local (cleared)"), "\(explained.text)") }
             if field == .email {
                 #expect(explained.text.contains("performchat email: local (cleared) | provider ada@example.com (this provider cannot clear it"), "\(explained.text)")

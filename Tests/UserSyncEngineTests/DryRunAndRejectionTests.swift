@@ -45,7 +45,7 @@ struct DryRunAndRejectionTests {
             // Once the engine is gone its WAL is checkpointed away: only the database file is left.
             #expect(before.keys.sorted() == ["state.db"])
 
-            let report = try SyncEngine.dryRun(config: f.configuration(), logger: EngineFixture.logger)
+            let report = try SyncEngine.dryRun(options: SyncEngine.Options(f.configuration()), logger: EngineFixture.logger)
 
             #expect(report.dryRun)
             #expect(report.plan.summary.providers[.performchat]?.updated == 5)
@@ -81,7 +81,7 @@ struct DryRunAndRejectionTests {
             try f.writeSource(users)
             _ = try await Self.syncOnce(f, EngineOptions(commBox: false))
             let before = try #require(try Self.snapshot(of: f.stateDirectory))
-            _ = try SyncEngine.dryRun(config: f.configuration(EngineOptions(commBox: false)), logger: EngineFixture.logger)
+            _ = try SyncEngine.dryRun(options: SyncEngine.Options(f.configuration(EngineOptions(commBox: false))), logger: EngineFixture.logger)
             let after = try #require(try Self.snapshot(of: f.stateDirectory))
             #expect(after.keys.sorted() == before.keys.sorted())
         }
@@ -101,7 +101,7 @@ struct DryRunAndRejectionTests {
             let fingerprintBefore = try engine.store.sourceFingerprint()
             f.sandbox.resetRequests()
 
-            let report = try SyncEngine.dryRun(config: f.configuration(EngineOptions(commBox: false)), logger: EngineFixture.logger)
+            let report = try SyncEngine.dryRun(options: SyncEngine.Options(f.configuration(EngineOptions(commBox: false))), logger: EngineFixture.logger)
 
             #expect(report.plan.summary.providers[.performchat]?.updated == 1)
             #expect(try engine.store.outboxCount() == outboxBefore)
@@ -119,7 +119,7 @@ struct DryRunAndRejectionTests {
         try await withEngineFixture { f in
             let users = (1...5).map { SourceUser.numbered($0) }
             try f.writeSource(users)
-            let report = try SyncEngine.dryRun(config: f.configuration(), logger: EngineFixture.logger)
+            let report = try SyncEngine.dryRun(options: SyncEngine.Options(f.configuration()), logger: EngineFixture.logger)
             #expect(report.plan.summary.providers[.performchat]?.created == 5)
             #expect(report.plan.summary.providers[.commbox]?.created == 5)
             #expect(!FileManager.default.fileExists(atPath: f.statePath))
@@ -179,7 +179,7 @@ struct DryRunAndRejectionTests {
     @Test func theDryRunReportsTheOverlongRowToo() async throws {
         try await withEngineFixture { f in
             try f.writeSource([Self.overlong, SourceUser.numbered(1)])
-            let report = try SyncEngine.dryRun(config: f.configuration(), logger: EngineFixture.logger)
+            let report = try SyncEngine.dryRun(options: SyncEngine.Options(f.configuration()), logger: EngineFixture.logger)
             #expect(report.plan.summary.providers[.commbox]?.refusedByReason == ["field_too_long": 1])
             #expect(report.text.contains("commbox: 1 new, 0 changed, 1 refused by this provider only (field_too_long 1)"), "\(report.text)")
             #expect(f.counts.performChat.total + f.counts.commBox.total == 0)

@@ -60,7 +60,7 @@ struct IdentityTests {
             #expect(held.first { $0.externalID == "u2" }?.lastError?.contains("u1") == true)
             #expect(first.queues[.commbox]?.heldForIdentity == 2)
             #expect(first.text.contains("2 held for identity"), "\(first.text)")
-            let explained = try UserExplanation.build(externalID: "u1", config: engine.config, store: engine.store)
+            let explained = try UserExplanation.build(externalID: "u1", options: engine.options, store: engine.store)
             #expect(explained.text.contains("queued for commbox: HELD FOR IDENTITY"), "\(explained.text)")
 
             // Further cycles send nothing about them (only Bob's pulls) and change nothing.

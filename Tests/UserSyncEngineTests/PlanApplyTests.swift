@@ -19,7 +19,7 @@ struct PlanApplyTests {
             let options = EngineOptions(commBox: false)
             let config = try f.configuration(options)
             var planned: [String] = []
-            let preview = try SyncEngine.preview(config: config, providers: nil, logger: EngineFixture.logger) { change, previous in
+            let preview = try SyncEngine.preview(options: SyncEngine.Options(config), providers: nil, logger: EngineFixture.logger) { change, previous in
                 #expect(previous == nil && change.kind == .create)
                 planned.append(change.externalID)
             }
@@ -50,7 +50,7 @@ struct PlanApplyTests {
             try f.seedPerformChat(users)
             try f.writeSource(users)
             let options = EngineOptions(commBox: false)
-            let preview = try SyncEngine.preview(config: f.configuration(options), providers: nil, logger: EngineFixture.logger) { _, _ in }
+            let preview = try SyncEngine.preview(options: SyncEngine.Options(f.configuration(options)), providers: nil, logger: EngineFixture.logger) { _, _ in }
             var edited = users
             edited[0].name = "Edited After Review"
             try f.writeSource(edited)
@@ -87,7 +87,7 @@ struct PlanApplyTests {
                 return user
             }
             try f.writeSource(renamed)
-            let preview = try SyncEngine.preview(config: f.configuration(options), providers: [.performchat], logger: EngineFixture.logger) { _, _ in }
+            let preview = try SyncEngine.preview(options: SyncEngine.Options(f.configuration(options)), providers: [.performchat], logger: EngineFixture.logger) { _, _ in }
             #expect(preview.held[.performchat]?.limit == .maxChanged)
             guard case .overLimit = try engine.apply(preview.stamp, force: false, approveMassChange: false) else {
                 Issue.record("a plan over the limit was applied without approval")

@@ -7,9 +7,9 @@ import UserSyncSources
 public enum SourceCheck {
     /// Throws a `SourceError` naming the first mapped column the source does not return.
     /// Sources without a schema to check (files) pass without being opened.
-    public static func run(_ config: UserSyncConfiguration) throws {
-        let source = try SourceRegistry.make(config.sourceOptions)
+    public static func run(_ options: SyncEngine.Options) throws {
+        let source = try SourceRegistry.make(options.source)
         guard let checked = source as? any SchemaCheckingSource else { return }
-        try checked.checkColumns(config.fieldMapping.columnsByField.map(\.column))
+        try checked.checkColumns(options.fieldMapping.columnsByField.map(\.column))
     }
 }

@@ -52,7 +52,7 @@ extension SyncEngine {
         }
         let incremental = since != nil
         let runner = PlanRunner(
-            source: overlay, projectors: projectors, mapping: config.fieldMapping, deletions: config.deletionPolicy, logger: logger)
+            source: overlay, projectors: projectors, mapping: options.fieldMapping, deletions: options.deletionPolicy, logger: logger)
         let store = self.store
         var watermark: String?
         var report = try commitPlan(guarded: guarded, overlay: overlay, incremental: incremental) { sink in

@@ -17,7 +17,7 @@ struct OverwriteWatch {
     let runtimes: [ProviderRuntime]
     let dispatchers: [Dispatcher]
     let store: StateStore
-    let config: UserSyncConfiguration
+    let options: SyncEngine.Options
     let logger: Logger
     static let usersPerListRequest = 100
     static let maxChecked = 10_000
@@ -49,7 +49,7 @@ struct OverwriteWatch {
             // not read again each time).
             let checkedKey = "overwrite_checked_at.\(provider)"
             let last = try store.meta(checkedKey).flatMap(Double.init) ?? 0
-            guard now - last >= Dispatcher.seconds(config.sync.pullInterval) else { continue }
+            guard now - last >= Dispatcher.seconds(options.pullInterval) else { continue }
             try store.setMeta(checkedKey, "\(now)")
             let read = await adapter.pull(mapped: [], budget: Int.max)
             if let failure = read.failure {
@@ -64,10 +64,10 @@ struct OverwriteWatch {
             let current = Dictionary(read.users.compactMap { u in u.externalID.map { ($0, u) } }, uniquingKeysWith: { a, _ in a })
             for item in updates {
                 guard let base = confirmed[item.externalID], let remote = current[item.externalID] else { continue }
-                let atProvider = DocumentPaths.flatten(mapping.ownedPart(of: remote.document, mapping: config.fieldMapping))
+                let atProvider = DocumentPaths.flatten(mapping.ownedPart(of: remote.document, mapping: options.fieldMapping))
                 let lastConfirmed = DocumentPaths.flatten(base)
                 let pushed = DocumentPaths.flatten(item.document)
-                for path in Set(atProvider.keys).union(lastConfirmed.keys).sorted() where mapping.owns(path, mapping: config.fieldMapping) {
+                for path in Set(atProvider.keys).union(lastConfirmed.keys).sorted() where mapping.owns(path, mapping: options.fieldMapping) {
                     let edited = atProvider[path]?.canonicalText != lastConfirmed[path]?.canonicalText
                     let replaced = pushed[path]?.canonicalText != atProvider[path]?.canonicalText
                     guard edited && replaced else { continue }

@@ -29,8 +29,8 @@ public struct ProviderRuntime: Sendable {
 /// loaded with (`BuiltInProviders.all`, or a test's longer list). Names no provider.
 public enum ProviderRegistry {
     /// The enabled providers of a configuration, in a stable order (registration order).
-    public static func runtimes(for config: UserSyncConfiguration, client: HTTPClient, logger: Logger) -> [ProviderRuntime] {
-        config.providers.enabled.compactMap { entry in
+    public static func runtimes(for options: SyncEngine.Options, client: HTTPClient, logger: Logger) -> [ProviderRuntime] {
+        options.providers.enabled.compactMap { entry in
             let plugin = plugin(of: entry)
             let settings = entry.settings
             let limiter = RateLimiter(requestsPerMinute: settings.requestsPerMinute)
@@ -41,14 +41,14 @@ public enum ProviderRegistry {
             let pacing = plugin.pacing(for: settings)
             return ProviderRuntime(
                 adapter: adapter, limiter: limiter, concurrency: settings.concurrency, authProbeInterval: settings.authProbeInterval,
-                owns: owns(adapter, config), missingRecheckInterval: settings.missingRecheckInterval,
+                owns: owns(adapter, options.fieldMapping), missingRecheckInterval: settings.missingRecheckInterval,
                 parkedBatchLimit: pacing.parkedBatchLimit, pullBudget: pacing.pullBudget, listsWholeSideCheaply: pacing.listsWholeSideCheaply)
         }
     }
 
     /// The projectors alone, for planning without any HTTP (dry-run).
-    public static func projectors(for config: UserSyncConfiguration) -> [any ProviderProjector] {
-        config.providers.enabled.compactMap { plugin(of: $0).projector(for: $0.settings) }
+    public static func projectors(for providers: UserSyncConfiguration.ProvidersSettings) -> [any ProviderProjector] {
+        providers.enabled.compactMap { plugin(of: $0).projector(for: $0.settings) }
     }
 
     /// The plugin behind a provider's config schema. A schema registered with the loader
@@ -60,9 +60,8 @@ public enum ProviderRegistry {
         return plugin
     }
 
-    static func owns(_ adapter: any ProviderAdapter, _ config: UserSyncConfiguration) -> @Sendable (String) -> Bool {
+    static func owns(_ adapter: any ProviderAdapter, _ fields: FieldMapping) -> @Sendable (String) -> Bool {
         guard let mapping = adapter.projector as? any RemoteFieldMapping else { return { _ in true } }
-        let fields = config.fieldMapping
         return { mapping.owns($0, mapping: fields) }
     }
 }

@@ -17,7 +17,7 @@ struct PullBaseline {
     let dispatchers: [Dispatcher]
     let projectors: [any ProviderProjector]
     let store: StateStore
-    let config: UserSyncConfiguration
+    let options: SyncEngine.Options
     let logger: Logger
     /// Most unmapped users gathered per provider and pass (the rest: next pass).
     static let maxUnmapped = 50_000
@@ -39,7 +39,7 @@ struct PullBaseline {
         var unmapped: [ProviderID: [UserRecord]] = [:]
         var outOfSync: [(provider: ProviderID, externalID: String, reason: OutOfSyncReason)] = []
         var truncated = false
-        let runner = PlanRunner(source: source, projectors: projectors, mapping: config.fieldMapping, deletions: .ignore, logger: logger)
+        let runner = PlanRunner(source: source, projectors: projectors, mapping: options.fieldMapping, deletions: .ignore, logger: logger)
         let plan = try runner.run(snapshot: store) { batch, _ in
             for change in batch {
                 switch change.kind {

@@ -12,14 +12,14 @@ struct PullRunner {
     let runtimes: [ProviderRuntime]
     let dispatchers: [Dispatcher]
     let store: StateStore
-    let config: UserSyncConfiguration
+    let options: SyncEngine.Options
     let logger: Logger
 
     /// - Returns: the users whose document changed at a provider, and the providers pulled.
     func pullDue(now: Double = StateStore.now()) async throws -> (candidates: [RemoteCandidate], pulled: Set<ProviderID>) {
         var candidates: [RemoteCandidate] = []
         var pulled: Set<ProviderID> = []
-        let interval = Dispatcher.seconds(config.sync.pullInterval)
+        let interval = Dispatcher.seconds(options.pullInterval)
         for runtime in runtimes {
             let provider = runtime.provider
             guard let adapter = runtime.adapter as? any PullingAdapter,
@@ -69,12 +69,12 @@ struct PullRunner {
             let known = try store.remoteDigests(provider: provider, externalIDs: identified.map(\.0))
             var differing: [(String, RemoteUser, JSONValue)] = []
             for (id, user) in identified {
-                let owned = mapping.ownedPart(of: user.document, mapping: config.fieldMapping)
+                let owned = mapping.ownedPart(of: user.document, mapping: options.fieldMapping)
                 // No base yet: first contact. With pushes, the local source is the truth and
                 // its push sets the base: nothing to pull. Pull only: the provider's values
                 // become the base (a mapped user of the source; `ReconcileRunner` adopts it).
                 guard let base = known[id] else {
-                    guard !config.sync.direction.pushes else { continue }
+                    guard !options.direction.pushes else { continue }
                     guard try byProviderID[user.providerUserID] != nil || mapped(provider, id, user) else { continue }
                     result.append(RemoteCandidate(
                         provider: provider, externalID: id, providerUserID: user.providerUserID, document: owned,

@@ -20,14 +20,14 @@ struct ReconcileRunner {
 
     let runtimes: [ProviderRuntime]
     let store: StateStore
-    let config: UserSyncConfiguration
+    let options: SyncEngine.Options
     let logger: Logger
 
     func run(_ candidates: [RemoteCandidate], source: any UserSource, now: Double = StateStore.now()) throws -> Report {
         var report = Report()
         let wanted = Set(candidates.map(\.externalID))
         var records = try localRecords(wanted, source: source)
-        let reconciler = Reconciler(policy: config.sync.conflictPolicy)
+        let reconciler = Reconciler(policy: options.conflictPolicy)
         for candidate in candidates {
             guard let runtime = runtimes.first(where: { $0.provider == candidate.provider }),
                 let mapping = runtime.adapter.projector as? any RemoteFieldMapping,
@@ -53,7 +53,7 @@ struct ReconcileRunner {
             let remote = shape(candidate.document)
             let outcome = reconciler.reconcile(
                 .init(base: base.map(shape), local: shape(local), remote: remote, localUpdatedAt: nil, remoteUpdatedAt: candidate.updatedAt),
-                owns: { mapping.owns($0, mapping: config.fieldMapping) })
+                owns: { mapping.owns($0, mapping: options.fieldMapping) })
             let edits = mapping.canonicalEdits(outcome.accepted, remote: remote, record: record)
             var updated = record
             var accepted: [FieldChange] = []
@@ -107,7 +107,7 @@ struct ReconcileRunner {
 
     /// The local records of the given users (one pass over the source, accepted changes applied).
     private func localRecords(_ ids: Set<String>, source: any UserSource) throws -> [String: UserRecord] {
-        let mapper = RecordMapper(mapping: config.fieldMapping)
+        let mapper = RecordMapper(mapping: options.fieldMapping)
         var records: [String: UserRecord] = [:]
         try source.read { item in
             guard case .row(let row) = item, case .success(let record) = mapper.record(from: row), ids.contains(record.externalID) else { return }

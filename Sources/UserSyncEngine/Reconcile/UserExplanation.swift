@@ -24,23 +24,23 @@ public struct UserExplanation: Sendable {
     public let conflicts: [StoredConflict]
     public let lastRule: String?
 
-    public static func build(externalID: String, config: UserSyncConfiguration, store: StateStore) throws -> UserExplanation {
+    public static func build(externalID: String, options: SyncEngine.Options, store: StateStore) throws -> UserExplanation {
         let source = OverlaySource(
-            base: try SourceRegistry.make(config.sourceOptions), mapping: config.fieldMapping,
+            base: try SourceRegistry.make(options.source), mapping: options.fieldMapping,
             accepted: try store.acceptedChanges().filter { $0.change.externalID == externalID })
-        let mapper = RecordMapper(mapping: config.fieldMapping)
+        let mapper = RecordMapper(mapping: options.fieldMapping)
         var local: UserRecord?
         try source.read { item in
             if case .row(let row) = item, case .success(let record) = mapper.record(from: row), record.externalID == externalID { local = record }
         }
         var rows: [FieldRow] = []
-        for projector in ProviderRegistry.projectors(for: config) {
+        for projector in ProviderRegistry.projectors(for: options.providers) {
             let projected = local.flatMap { try? projector.project($0).get() }
             let remote = try store.remoteDocument(provider: projector.provider, externalID: externalID)
             let l = DocumentPaths.flatten(projected)
             let r = DocumentPaths.flatten(remote)
             // Owned paths always get a line: a field cleared on both sides is shown, not hidden.
-            let owned = (projector as? any RemoteFieldMapping)?.ownedPaths(mapping: config.fieldMapping) ?? []
+            let owned = (projector as? any RemoteFieldMapping)?.ownedPaths(mapping: options.fieldMapping) ?? []
             let kept = projected.map { DocumentPaths.flatten(projector.holding(after: $0, confirmed: remote, owns: { _ in true })) } ?? [:]
             for path in Set(l.keys).union(r.keys).union(owned).sorted() {
                 var row = FieldRow(provider: projector.provider, path: path, local: l[path], providerValue: r[path])
