@@ -26,11 +26,26 @@ extension StateStore {
 
     public func recentRuns(limit: Int = 10) throws(StoreError) -> [RunRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
-                RunRecord(
-                    id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], mode: row["mode"],
-                    summary: Self.decode(row["summary"]))
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.runRecord)
         }
+    }
+
+    /// The last cycle that read the source (not one that found it unchanged or still being
+    /// written): what a quiet service last did, however many idle cycles came after it.
+    public func lastSourceRead() throws(StoreError) -> RunRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM run
+                WHERE coalesce(json_extract(summary, '$.source_unchanged'), 0) = 0
+                  AND coalesce(json_extract(summary, '$.source_being_written'), 0) = 0
+                ORDER BY id DESC LIMIT 1
+                """).map(Self.runRecord)
+        }
+    }
+
+    private static func runRecord(_ row: Row) -> RunRecord {
+        RunRecord(
+            id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], mode: row["mode"],
+            summary: decode(row["summary"]))
     }
 }

@@ -101,12 +101,12 @@ struct StatusCommand: AsyncParsableCommand {
         lines.append("recent cycles:")
         if runs.isEmpty { lines.append("  (none yet)") }
         for run in runs {
-            let s = run.summary
-            let count = { (key: String) in s[key]?.scalarText ?? "0" }
-            let planned = s["source_being_written"] == .bool(true) ? "source still being written (not read)"
-                : s["source_unchanged"] == .bool(true) ? "source unchanged"
-                : "\(count("rows")) rows, \(Self.sum(s["changes"])) changes, \(count("rejected")) rejected"
-            lines.append("  \(Self.time(run.startedAt)) (\(String(format: "%.1f", run.finishedAt - run.startedAt)) s): \(planned); \(count("pushed")) pushed, \(count("failed")) failed")
+            lines.append("  " + Self.describe(run))
+        }
+        // Idle cycles push the last real read out of the list: it is shown on its own line.
+        let lastRead = try store.lastSourceRead()
+        if let lastRead, !runs.contains(where: { $0.id == lastRead.id }) {
+            lines.append("last read of the source: " + Self.describe(lastRead))
         }
         if json {
             let doc: JSONValue = .object([
@@ -114,14 +114,28 @@ struct StatusCommand: AsyncParsableCommand {
                 "state": .string(config.state.path), "providers": .object(providerDocs),
                 "open_conflicts": JSONValue(conflicts),
                 "held_mass_change": .array(holds.map(\.json)),
-                "recent_cycles": .array(runs.map { run in
-                    .object(["started_at": .string(Self.time(run.startedAt)), "finished_at": .string(Self.time(run.finishedAt)), "summary": run.summary])
-                }),
+                "recent_cycles": .array(runs.map(Self.json)),
+                "last_source_read": lastRead.map(Self.json) ?? .null,
             ])
             print(doc.canonicalText)
         } else {
             print(lines.joined(separator: "\n"))
         }
+    }
+
+    /// One cycle in a line: when, how long, what the source read found, what was sent.
+    static func describe(_ run: RunRecord) -> String {
+        let s = run.summary
+        let count = { (key: String) in s[key]?.scalarText ?? "0" }
+        let planned = s["source_being_written"] == .bool(true) ? "source still being written (not read)"
+            : s["source_unchanged"] == .bool(true) ? "source unchanged"
+            : "\(count("rows")) rows, \(sum(s["changes"])) changes, \(count("rejected")) rejected"
+        return "\(time(run.startedAt)) (\(String(format: "%.1f", run.finishedAt - run.startedAt)) s): \(planned); "
+            + "\(count("pushed")) pushed, \(count("failed")) failed"
+    }
+
+    static func json(_ run: RunRecord) -> JSONValue {
+        .object(["started_at": .string(time(run.startedAt)), "finished_at": .string(time(run.finishedAt)), "summary": run.summary])
     }
 
     static func sum(_ value: JSONValue?) -> Int {

@@ -115,6 +115,20 @@ struct SnapshotAndHistoryTests {
         }
     }
 
+    @Test func theLastSourceReadIsFoundBehindIdleCycles() throws {
+        try withStore { store in
+            #expect(try store.lastSourceRead() == nil)
+            try store.recordRun(startedAt: 1, finishedAt: 2, mode: "daemon", summary: ["rows": 6, "source_unchanged": false])
+            let read = try store.recordRun(startedAt: 3, finishedAt: 4, mode: "daemon", summary: ["rows": 7])
+            for i in 0..<20 {
+                try store.recordRun(startedAt: Double(5 + i), finishedAt: Double(5 + i), mode: "daemon", summary: ["source_unchanged": true])
+            }
+            try store.recordRun(startedAt: 30, finishedAt: 30, mode: "daemon", summary: ["source_being_written": true])
+            #expect(try store.lastSourceRead()?.id == read)
+            #expect(try store.lastSourceRead()?.summary == ["rows": 7])
+        }
+    }
+
     @Test func runHistoryIsTrimmedToTheLastThousand() throws {
         try withStore { store in
             var last: Int64 = 0
