@@ -13,6 +13,11 @@ struct QueueCommandTests {
     /// 4 users synced once (ids known), then changed: perform.chat refuses the first with 422
     /// (a dead letter), CommBox answers 503 to everything (4 queued items waiting for a retry).
     func prepare(_ s: SyncScenario) async throws -> [TestUser] {
+        try await prepareTimed(s).users
+    }
+
+    /// `prepare`, and when the failing run started: every retry is scheduled after it.
+    func prepareTimed(_ s: SyncScenario) async throws -> (users: [TestUser], failingRunStarted: Date) {
         var users = TestUser.many(4)
         try s.sandbox.seedExisting(users)
         try s.workspace.writeUsers(users)
@@ -23,15 +28,16 @@ struct QueueCommandTests {
         try s.workspace.writeUsers(users)
         s.sandbox.setFaults(SandboxFaults(script: [422]), for: .performChat)
         s.sandbox.setFaults(SandboxFaults(failureRate: 1, failureStatus: 503), for: .commBox)
+        let started = Date()
         let run = try await s.syncOnce()
         #expect(run.status == 65, "\(run.stderr)")
-        return users
+        return (users, started)
     }
 
     @Test("list, list --dead, --json, --provider")
     func list() async throws {
         try await SyncScenario.with { s in
-            _ = try await prepare(s)
+            let failingRunStarted = try await prepareTimed(s).failingRunStarted
             let queued = try await s.workspace.usersync(["queue", "list", "--json"])
             #expect(queued.status == 0, "\(queued.stderr)")
             let items = try parseJSONArray(queued.stdout)
@@ -42,7 +48,11 @@ struct QueueCommandTests {
             #expect(items.allSatisfy { $0["state"] as? String == "pending" && $0["last_status"] as? Int == 503 })
             #expect(items.compactMap { $0["attempts"] as? Int }.sorted() == [0, 0, 0, 1])
             #expect(Set(items.compactMap { $0["external_id"] as? String }) == ["u1", "u2", "u3", "u4"])
-            #expect(items.allSatisfy { Self.date($0["next_attempt"]).map { $0 > Date() } == true })
+            // Each rescheduled after its failure (with full jitter a retry may already be due
+            // again by now on a slow machine, so "later than now" would be a race).
+            // (The listing has whole seconds.)
+            let notBefore = Date(timeIntervalSince1970: failingRunStarted.timeIntervalSince1970.rounded(.down))
+            #expect(items.allSatisfy { Self.date($0["next_attempt"]).map { $0 >= notBefore } == true }, "\(queued.stdout)")
 
             let dead = try await s.workspace.usersync(["queue", "list", "--dead", "--json"])
             #expect(dead.status == 0, "\(dead.stderr)")
