@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import UserSyncConfig
+import UserSyncCore
 import UserSyncEngine
 import UserSyncLogging
 import UserSyncProviders
@@ -48,6 +49,14 @@ enum AppContext {
         }
         let level = Logger.Level(rawValue: config.log.level.rawValue) ?? .info
         return LogSettings.Values(level: level, format: format, scrubber: scrubber)
+    }
+
+    /// A `--provider` option must name an enabled provider; otherwise say which are and fail.
+    static func requireEnabled(_ provider: String?, in config: UserSyncConfiguration) throws {
+        let enabled = config.providers.ids
+        guard let provider, !enabled.contains(ProviderID(provider)) else { return }
+        printError("usersync: --provider \(provider): not an enabled provider (enabled: \(enabled.map(\.rawValue).joined(separator: ", ")))")
+        throw ExitCode(SyncExitStatus.failure)
     }
 
     static func printError(_ text: String) {

@@ -24,11 +24,7 @@ struct ApproveCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try AppContext.loadConfig(options)
         let logger = AppContext.bootstrapLogging(config)
-        let enabled = ProviderRegistry.projectors(for: config.providers).map(\.provider)
-        if let provider, !enabled.contains(ProviderID(provider)) {
-            AppContext.printError("usersync: --provider \(provider): not an enabled provider (enabled: \(enabled.map(\.rawValue).joined(separator: ", ")))")
-            throw ExitCode(SyncExitStatus.failure)
-        }
+        try AppContext.requireEnabled(provider, in: config)
         guard try StateStore.openReadOnly(path: config.state.path) != nil else {
             print("No state yet at \(config.state.path): nothing is held.")
             return

@@ -32,11 +32,7 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try AppContext.loadConfig(options)
         let logger = AppContext.bootstrapLogging(config)
-        let enabled = ProviderRegistry.projectors(for: config.providers).map(\.provider)
-        if let provider, !enabled.contains(ProviderID(provider)) {
-            AppContext.printError("usersync: --provider \(provider): not an enabled provider (enabled: \(enabled.map(\.rawValue).joined(separator: ", ")))")
-            throw ExitCode(SyncExitStatus.failure)
-        }
+        try AppContext.requireEnabled(provider, in: config)
         let scrubber = Scrubber(secrets: config.secretValues, showPII: showPII)
         // The changes go to a scratch file first: the summary, written first, is known last.
         let scratch = out + ".changes.tmp"
