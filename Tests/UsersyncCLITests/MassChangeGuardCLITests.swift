@@ -150,4 +150,17 @@ struct MassChangeGuardCLITests {
             #expect(await daemon.waitForExit(timeout: 10) == 0)
         }
     }
+
+    @Test("plan and approve refuse a --provider that is not enabled, naming the enabled ones")
+    func anUnknownProviderOptionIsRefused() async throws {
+        try await SyncScenario.with { s in
+            try s.workspace.writeUsers(TestUser.many(1))
+            try s.workspace.writeConfig(sandbox: s.sandbox, commbox: false)
+            for command in [["approve"], ["plan", "--out", s.workspace.directory.appendingPathComponent("plan.jsonl").path]] {
+                let run = try await s.workspace.usersync(command + ["--provider", "commbox"])
+                #expect(run.status == 1, "\(command): \(run.stderr)")
+                #expect(run.stderr.contains("--provider commbox: not an enabled provider (enabled: performchat)"), "\(run.stderr)")
+            }
+        }
+    }
 }
