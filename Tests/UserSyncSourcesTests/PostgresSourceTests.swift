@@ -103,6 +103,24 @@ struct PostgresSourceTests {
         }
     }
 
+
+    @Test("given the mapped columns, only those are asked of the server; a mapped column the table lacks is left out, not an error")
+    func onlyMappedColumns() async throws {
+        try await withTestDatabase { db in
+            // Given a table with columns nobody maps
+            try await makeUsers(db)
+            var sourceOptions = SourceOptions(kind: "postgres", path: try db.url(), table: "users", postgres: try options(db))
+            sourceOptions.columns = ["id", "name", "metadata", "phone"]
+            let source = try SourceRegistry.make(sourceOptions)
+            // When
+            let rows = try readAll(source).compactMap(\.row)
+            // Then every row holds the mapped columns only, in full
+            #expect(rows.count == 5)
+            for row in rows { #expect(Set(row.columns.keys) == ["id", "name", "metadata"]) }
+            let u1 = try #require(rows.first { $0.columns["id"] == "u1" })
+            #expect(u1.columns == ["id": "u1", "name": "Zoë", "metadata": .object(["plan": "pro", "n": .number("1")])])
+        }
+    }
     @Test("JSONB and text metadata both map to an object; bad rows are rejected with a reason")
     func metadataAndBadRows() async throws {
         try await withTestDatabase { db in

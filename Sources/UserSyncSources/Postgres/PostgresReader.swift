@@ -61,7 +61,10 @@ struct PostgresReader: Sendable {
                     }
                 }
             }
-            let decoder = PostgresRowDecoder(columns: probed.columns)
+            // Only the columns the mapping reads: a column nobody maps would cost the server
+            // its rendering, the socket its bytes and this side its decoding, on every row.
+            let wanted = source.columns.map(Set.init)
+            let decoder = PostgresRowDecoder(columns: probed.columns.filter { wanted?.contains($0.name) ?? true })
             let sql = "SELECT \(decoder.selectList) FROM (\(source.innerSQL)) AS t\(filter)"
             // Rows are decoded and handed to `body` on the connection's event loop: the loop
             // reads no more from the socket until `body` returns (backpressure), and

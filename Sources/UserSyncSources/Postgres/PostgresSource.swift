@@ -28,6 +28,8 @@ public struct PostgresSource: ChangeTrackingSource, SchemaCheckingSource {
 
     public let options: PostgresSourceOptions
     public let selection: Selection
+    /// The columns asked of the server (`SourceOptions.columns`); nil: every column.
+    public let columns: [String]?
 
     public init(table: String, options: PostgresSourceOptions) throws(SourceError) {
         try self.init(options: SourceOptions(kind: Self.kind, path: options.url.description, table: table, postgres: options))
@@ -62,6 +64,7 @@ public struct PostgresSource: ChangeTrackingSource, SchemaCheckingSource {
             throw SourceError(.invalidOptions("source.change_column is empty"), path: path)
         }
         self.options = options
+        self.columns = source.columns
     }
 
     public var description: String {

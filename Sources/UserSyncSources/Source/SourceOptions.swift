@@ -17,6 +17,10 @@ public struct SourceOptions: Sendable, Hashable {
     /// `postgres` only: the server, credentials and change detection. For a postgres
     /// source, `path` is the URL without a password (what errors and logs show).
     public var postgres: PostgresSourceOptions?
+    /// The columns the field mapping reads, when known. A source that chooses its columns
+    /// itself (`postgres`) asks for these only, so columns nobody maps cost nothing; nil
+    /// reads every column. File sources always deliver whole rows.
+    public var columns: [String]?
 
     public init(
         kind: String, path: String, table: String? = nil, query: String? = nil,
