@@ -66,8 +66,9 @@ struct PostgresReader: Sendable {
             let wanted = source.columns.map(Set.init)
             let decoder = PostgresRowDecoder(columns: probed.columns.filter { wanted?.contains($0.name) ?? true })
             let sql = "SELECT \(decoder.selectList) FROM (\(source.innerSQL)) AS t\(filter)"
-            // Rows are decoded and handed to `body` on the connection's event loop: the loop
-            // reads no more from the socket until `body` returns (backpressure), and
+            // Rows are decoded and handed to `body` on the connection's event loop (`body` only
+            // queues them for the caller's thread): the loop reads no more from the socket
+            // until `body` returns, which waits while the queue is full (backpressure), and
             // demand is renewed within the same tick. (PostgresNIO's async row sequence renews
             // it later, from the consumer's thread, and its state machine traps when the
             // server closes the connection in that window: a restart must be an error, not a crash.)
