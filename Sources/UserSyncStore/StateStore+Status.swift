@@ -17,8 +17,6 @@ public struct QueueStats: Sendable, Equatable {
     public var oldestEnqueuedAt: Double?
     /// When the next parked user is looked up again.
     public var nextRecheckAt: Double?
-    public var mappedUsers = 0
-    public var confirmedUsers = 0
 
     public init() {}
 
@@ -39,6 +37,10 @@ public struct SyncStandings: Sendable, Equatable {
     public var differing = 0
     /// Users whose source row is rejected (invalid, or a duplicated id).
     public var rejected = 0
+    /// Users whose provider id is known.
+    public var mappedUsers = 0
+    /// Users whose document the provider confirmed.
+    public var confirmedUsers = 0
 
     public init() {}
 }
@@ -67,8 +69,6 @@ extension StateStore {
                 stats.nextRecheckAt = row["next_recheck"]
             }
             stats.deadLetters = try Int.fetchOne(db, sql: "SELECT count(*) FROM dead_letter WHERE provider = ?", arguments: [p]) ?? 0
-            stats.mappedUsers = try Int.fetchOne(db, sql: "SELECT count(*) FROM id_map WHERE provider = ?", arguments: [p]) ?? 0
-            stats.confirmedUsers = try Int.fetchOne(db, sql: "SELECT count(*) FROM remote_state WHERE provider = ?", arguments: [p]) ?? 0
             return stats
         }
     }
@@ -80,6 +80,10 @@ extension StateStore {
         try read { db in
             let p = provider.rawValue
             var standings = SyncStandings()
+            // Counting every confirmed user scans the provider's documents: status only, never
+            // per cycle (a cycle of one changed row among a million took 280 ms with it).
+            standings.mappedUsers = try Int.fetchOne(db, sql: "SELECT count(*) FROM id_map WHERE provider = ?", arguments: [p]) ?? 0
+            standings.confirmedUsers = try Int.fetchOne(db, sql: "SELECT count(*) FROM remote_state WHERE provider = ?", arguments: [p]) ?? 0
             // A state not yet migrated (read-only, while an older service runs) has no table
             // of users out of the source: it counts as empty.
             let outOfSync = try db.tableExists("out_of_sync")

@@ -44,7 +44,7 @@ struct StatusCommand: AsyncParsableCommand {
                 "in_conflict": JSONValue(standings.inConflict), "held_by_conflict": JSONValue(stats.held),
                 "dead_letters": JSONValue(stats.deadLetters), "left_source": JSONValue(standings.leftSource),
                 "fields_differ": JSONValue(standings.differing), "rejected_in_source": JSONValue(standings.rejected), "outbox": JSONValue(stats.queued),
-                "mapped_users": JSONValue(stats.mappedUsers), "confirmed_users": JSONValue(stats.confirmedUsers),
+                "mapped_users": JSONValue(standings.mappedUsers), "confirmed_users": JSONValue(standings.confirmedUsers),
             ]
             // One line per state: a user counts as in sync only when none of the others holds it.
             var block = ["\(provider):", "  in sync: \(standings.inSync)"]

@@ -39,6 +39,8 @@ struct SyncStandingsTests {
             #expect(try engine.store.syncStandings(provider: .performchat) == {
                 var s = SyncStandings()
                 s.inSync = 3
+                s.mappedUsers = 3
+                s.confirmedUsers = 3
                 return s
             }())
         }

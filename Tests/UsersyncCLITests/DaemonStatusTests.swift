@@ -21,9 +21,11 @@ struct DaemonStatusTests {
             // When the first cycles are done
             let settled = await eventually(timeout: 30, poll: 0.2) {
                 guard let store = try? h.state(), let pc = try? store.queueStats(provider: .performchat),
-                    let cb = try? store.queueStats(provider: .commbox)
+                    let cb = try? store.queueStats(provider: .commbox),
+                    let pcUsers = try? store.syncStandings(provider: .performchat),
+                    let cbUsers = try? store.syncStandings(provider: .commbox)
                 else { return false }
-                return pc.parked == 1 && pc.confirmedUsers == 5 && cb.deadLetters == 1 && cb.confirmedUsers == 5 && cb.queued == 0
+                return pc.parked == 1 && pcUsers.confirmedUsers == 5 && cb.deadLetters == 1 && cbUsers.confirmedUsers == 5 && cb.queued == 0
             }
             #expect(settled, "\(daemon.stderr.suffix(3000))")
 
