@@ -104,14 +104,20 @@ struct PostgresSourceTests {
     }
 
 
-    @Test("given the mapped columns, only those are asked of the server; a mapped column the table lacks is left out, not an error")
+    /// A table source as the engine builds it: told the columns its mapping reads.
+    func mappedSource(_ db: TestDatabase, _ columns: [String], options: PostgresSourceOptions? = nil, changeColumn: String? = nil) throws -> any UserSource {
+        var sourceOptions = SourceOptions(
+            kind: "postgres", path: try db.url(), table: "users", postgres: try options ?? self.options(db, changeColumn: changeColumn))
+        sourceOptions.columns = columns
+        return try SourceRegistry.make(sourceOptions)
+    }
+
+    @Test("given the mapped columns, only those are asked of the server and reach the rows")
     func onlyMappedColumns() async throws {
         try await withTestDatabase { db in
             // Given a table with columns nobody maps
             try await makeUsers(db)
-            var sourceOptions = SourceOptions(kind: "postgres", path: try db.url(), table: "users", postgres: try options(db))
-            sourceOptions.columns = ["id", "name", "metadata", "phone"]
-            let source = try SourceRegistry.make(sourceOptions)
+            let source = try mappedSource(db, ["id", "name", "metadata"])
             // When
             let rows = try readAll(source).compactMap(\.row)
             // Then every row holds the mapped columns only, in full
@@ -121,6 +127,53 @@ struct PostgresSourceTests {
             #expect(u1.columns == ["id": "u1", "name": "Zoë", "metadata": .object(["plan": "pro", "n": .number("1")])])
         }
     }
+
+    @Test("a mapped column dropped from the table stops the read with its name, rather than clearing it for everyone")
+    func droppedMappedColumn() async throws {
+        try await withTestDatabase { db in
+            // Given a mapping that reads phone, which the table does not have (any more)
+            try await makeUsers(db)
+            let source = try mappedSource(db, ["id", "name", "phone"])
+            // When / Then
+            let error = try #require(throws: SourceError.self) { try readAll(source) }
+            #expect(error.code == "missing_column")
+            #expect(error.description.contains("\"phone\""), "\(error.description)")
+            #expect(error.description.contains("metadata"), "the columns there are: \(error.description)")
+        }
+    }
+
+    @Test("a role granted SELECT on the mapped columns alone reads the table; the columns it may not read are never asked for")
+    func columnLevelGrant() async throws {
+        try await withTestDatabase { db in
+            // Given a table with a secret column, and a role that may read the mapped columns and the change column only
+            try await makeUsers(db)
+            try await db.execute("ALTER TABLE users ADD COLUMN password_hash text DEFAULT 'secret'")
+            let role = "usersync_columns_\(UInt32.random(in: 0...UInt32.max))"
+            try await db.execute("CREATE ROLE \(role) LOGIN PASSWORD 'column-pass'")
+            try await db.execute("GRANT SELECT (id, name, email, metadata, updated_at) ON users TO \(role)")
+            guard case .success(let url) = PostgresURL.parse(try db.url(user: role)) else { throw TestServerError("bad url") }
+            let limited = PostgresSourceOptions(url: url, password: "column-pass", changeColumn: "updated_at", changeOverlap: 0)
+            // The grant is real: every column is refused
+            let everything = try PostgresSource(table: "users", options: limited)
+            #expect(throws: SourceError.self) { try readAll(everything) }
+            // When the source reads what the mapping names, in full and then since a watermark
+            let source = try #require(try mappedSource(db, ["id", "name", "email", "metadata"], options: limited) as? PostgresSource)
+            var rows: [SourceRow] = []
+            let watermark = try source.read(since: nil) { if case .row(let row) = $0 { rows.append(row) } }
+            // Then it is read, and the change column is usable too
+            #expect(rows.count == 5)
+            #expect(watermark != nil)
+            var later = 0
+            _ = try source.read(since: watermark) { _ in later += 1 }
+            #expect(later <= 5)
+            // And the check of the mapped columns passes with the same role
+            try source.checkColumns(["id", "name", "email", "metadata"])
+            // (roles are the cluster's, not the database's)
+            try await db.execute("DROP OWNED BY \(role)")
+            try await db.execute("DROP ROLE \(role)")
+        }
+    }
+
     @Test("JSONB and text metadata both map to an object; bad rows are rejected with a reason")
     func metadataAndBadRows() async throws {
         try await withTestDatabase { db in

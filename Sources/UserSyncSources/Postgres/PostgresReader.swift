@@ -31,6 +31,16 @@ struct PostgresReader: Sendable {
 
     private var path: String { source.path }
 
+    /// The columns named to the server when reading a table: the mapped ones, the required ones
+    /// and the change column. Nil for a query, or when the mapping is not known (every column).
+    private var wanted: [String]? {
+        guard case .table = source.selection, let columns = source.columns else { return nil }
+        var seen = Set<String>()
+        return (columns + required + [source.options.changeColumn].compactMap { $0 }).filter { seen.insert($0).inserted }
+    }
+
+    private var innerSQL: String { source.innerSQL(columns: wanted) }
+
     /// Column types a change column may have.
     private static let timeTypes: Set<PostgresDataType> = [.timestamptz, .timestamp, .date]
     private static let numberTypes: Set<PostgresDataType> = [.int8, .int4, .int2, .numeric]
@@ -48,7 +58,7 @@ struct PostgresReader: Sendable {
             if let column = source.options.changeColumn, let changeType {
                 let quoted = PostgresSession.quoted(column)
                 let rows = try await connection.query(
-                    PostgresQuery(unsafeSQL: "SELECT max(t.\(quoted))::text FROM (\(source.innerSQL)) AS t"),
+                    PostgresQuery(unsafeSQL: "SELECT max(t.\(quoted))::text FROM (\(innerSQL)) AS t"),
                     logger: PostgresSession.quietLogger)
                 for try await row in rows { newWatermark = try row.decode(String?.self) }
                 if let watermark {
@@ -65,7 +75,7 @@ struct PostgresReader: Sendable {
             // its rendering, the socket its bytes and this side its decoding, on every row.
             let wanted = source.columns.map(Set.init)
             let decoder = PostgresRowDecoder(columns: probed.columns.filter { wanted?.contains($0.name) ?? true })
-            let sql = "SELECT \(decoder.selectList) FROM (\(source.innerSQL)) AS t\(filter)"
+            let sql = "SELECT \(decoder.selectList) FROM (\(innerSQL)) AS t\(filter)"
             // Rows are decoded and handed to `body` on the connection's event loop (`body` only
             // queues them for the caller's thread): the loop reads no more from the socket
             // until `body` returns, which waits while the queue is full (backpressure), and
@@ -104,8 +114,11 @@ struct PostgresReader: Sendable {
     /// Checks the result's columns: distinct names, the required ones present, a change
     /// column of a usable type.
     private func probe(_ connection: PostgresConnection) async throws -> Probe {
+        if let wanted, case .table(let table) = source.selection {
+            try await requireColumns(wanted, of: table, connection)
+        }
         let rows = try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT * FROM (\(source.innerSQL)) AS t LIMIT 0"), logger: PostgresSession.quietLogger)
+            PostgresQuery(unsafeSQL: "SELECT * FROM (\(innerSQL)) AS t LIMIT 0"), logger: PostgresSession.quietLogger)
         var types: [String: PostgresDataType] = [:]
         var order: [(name: String, type: PostgresDataType)] = []
         for column in rows.columns {
@@ -130,5 +143,22 @@ struct PostgresReader: Sendable {
                 path: path)
         }
         return Probe(columns: order, changeType: type)
+    }
+
+    /// Throws `missingColumn` for the first of `columns` the table lacks, from the catalog
+    /// (which needs no privilege on the table): a mapped column dropped or renamed stops the
+    /// read, where reading on without it would clear that field for every user. A table the
+    /// catalog does not show is left to the read's own error.
+    private func requireColumns(_ columns: [String], of table: String, _ connection: PostgresConnection) async throws {
+        var bindings = PostgresBindings()
+        bindings.append(PostgresSession.quotedTable(table))
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT attname::text FROM pg_catalog.pg_attribute
+            WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
+            """, binds: bindings), logger: PostgresSession.quietLogger)
+        var available: [String] = []
+        for try await name in rows.decode(String.self) { available.append(name) }
+        guard !available.isEmpty, let missing = columns.first(where: { !available.contains($0) }) else { return }
+        throw SourceError(.missingColumn(missing, available: available), path: path)
     }
 }

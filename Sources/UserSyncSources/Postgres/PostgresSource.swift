@@ -150,10 +150,13 @@ public struct PostgresSource: ChangeTrackingSource, SchemaCheckingSource {
         return String(text)
     }
 
-    /// The rows the selection returns, as a sub-select.
-    var innerSQL: String {
+    /// The rows the selection returns, as a sub-select: of a table, the given columns (so that
+    /// a role granted `SELECT` on those columns alone can read it) or else every column.
+    func innerSQL(columns: [String]? = nil) -> String {
         switch selection {
-        case .table(let table): return "SELECT * FROM \(PostgresSession.quotedTable(table))"
+        case .table(let table):
+            let list = columns.map { $0.isEmpty ? "1" : $0.map(PostgresSession.quoted).joined(separator: ", ") } ?? "*"
+            return "SELECT \(list) FROM \(PostgresSession.quotedTable(table))"
         case .query(let query): return query
         }
     }
