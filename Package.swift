@@ -117,7 +117,7 @@ let package = Package(
         ], path: "Tests/PostgresTestSupport"),
         // Golden/: planner and reconciler scenarios as fixture folders (read through #filePath).
         .testTarget(name: "UserSyncCoreTests", dependencies: ["UserSyncCore"], exclude: ["Golden"]),
-        .testTarget(name: "UserSyncStoreTests", dependencies: ["UserSyncStore", "UserSyncCore"]),
+        .testTarget(name: "UserSyncStoreTests", dependencies: ["UserSyncStore", "UserSyncCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "UserSyncSourcesTests", dependencies: [
             "UserSyncSources", "UserSyncCore", "UserSyncTesting", "PostgresTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -164,6 +164,12 @@ enum StateMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v6: one user's queued changes found by index") { db in
+            // Retractions, conflict holds and resolutions look a user up across providers;
+            // without it each scanned the whole outbox (two million rows during the initial
+            // sync of a million users), once per plan commit and once per conflict.
+            try db.execute(sql: "CREATE INDEX outbox_user ON outbox (external_id)")
+        }
         return migrator
     }
 }

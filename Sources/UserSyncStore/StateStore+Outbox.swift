@@ -45,8 +45,8 @@ extension StateStore {
     /// the conflicting field must not reach one provider now and flip later.
     static let holdConflictedSQL = """
         UPDATE outbox SET state = 'held'
-        WHERE state IN ('pending', 'parked') AND external_id IN
-            (SELECT external_id FROM conflict WHERE resolved_at IS NULL)
+        WHERE id IN (SELECT o.id FROM conflict c CROSS JOIN outbox o ON o.external_id = c.external_id
+                     WHERE c.resolved_at IS NULL AND o.state IN ('pending', 'parked'))
         """
 
     /// Items of one provider whose time has come, oldest first; after `cursor` when given

@@ -81,7 +81,7 @@ extension StateStore {
                 DELETE FROM dead_letter WHERE (provider, external_id) IN
                     (SELECT provider, external_id FROM temp.plan_stage WHERE \(sent))
                 """)
-            try db.execute(sql: "DELETE FROM outbox WHERE external_id IN (SELECT external_id FROM temp.plan_stage_retracted)")
+            try db.execute(sql: Self.dropRetractedSQL)
             try db.execute(sql: Self.holdConflictedSQL)
             for (provider, verdict) in holding {
                 try db.execute(sql: "DELETE FROM held_plan WHERE provider = ?", arguments: [provider.rawValue])
@@ -101,6 +101,13 @@ extension StateStore {
             try db.execute(sql: "DELETE FROM temp.plan_stage; DELETE FROM temp.plan_stage_retracted")
         }
     }
+
+    /// The queued changes of users the plan took back, at every provider. `CROSS JOIN` keeps
+    /// SQLite walking the few retracted ids, not the whole outbox.
+    static let dropRetractedSQL = """
+        DELETE FROM outbox WHERE id IN
+            (SELECT o.id FROM temp.plan_stage_retracted r CROSS JOIN outbox o ON o.external_id = r.external_id)
+        """
 
     /// A provider name inside an SQL string literal (names are ours: `performchat`, `commbox`).
     private static func sqlText(_ text: String) -> String {

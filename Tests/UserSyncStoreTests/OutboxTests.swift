@@ -1,3 +1,4 @@
+import GRDB
 import Testing
 import UserSyncCore
 @testable import UserSyncStore
@@ -297,6 +298,31 @@ struct OutboxTests {
             #expect(item.state == .parked)
             #expect(item.notBefore == 10_000)
             #expect(item.digest == newer.digest)
+        }
+    }
+}
+
+@Suite("StateStore: outbox lookups by user")
+struct OutboxUserLookupTests {
+    /// The statements that find one user's queued changes at every provider.
+    static let statements = [
+        StateStore.holdConflictedSQL,
+        "DELETE FROM outbox WHERE external_id = 'ada'",
+        StateStore.dropRetractedSQL,
+        "UPDATE outbox SET state = 'held' WHERE external_id = 'ada' AND state IN ('pending', 'parked', 'held')",
+        "DELETE FROM outbox WHERE external_id = 'ada' AND state = 'held'",
+    ]
+
+    @Test("finding one user's queued changes uses an index, never a scan of the whole outbox", arguments: statements)
+    func byIndex(_ sql: String) throws {
+        try withStore { store in
+            try store.beginStagedPlan()
+            try store.enqueue((0..<50).map { change("user\($0)") }, now: 100)
+            let steps = try store.write { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN \(sql)").map { $0["detail"] as String }
+            }
+            #expect(!steps.contains { $0.hasPrefix("SCAN outbox") }, "\(steps)")
+            try store.discardStagedPlan()
         }
     }
 }
