@@ -70,9 +70,23 @@ struct CanonicalJSONTests {
         #expect(JSONValue.number("9007199254740993").digest != JSONValue.number("9007199254740992").digest)
     }
 
-    @Test(.disabled("bug: large integers written with an exponent or fraction normalise to Swift's 1e+20 form, not to the integer digits, so 1e20 and 100000000000000000000 differ"))
-    func largeIntegersInEitherFormAreOneText() {
-        #expect(JSONValue.number("1e20").canonicalText == JSONValue.number("100000000000000000000").canonicalText)
+    @Test func largeIntegersInEitherFormAreOneText() {
+        let digits = "100000000000000000000"
+        for literal in ["1e20", "1E+20", "1.0e20", "100000000000000000000.0", "0.1e21", "10000000000000000000000e-2"] {
+            #expect(JSONValue.number(literal).canonicalText == digits, "\(literal)")
+            #expect(JSONValue.number(literal).digest == JSONValue.number(digits).digest, "\(literal)")
+        }
+        #expect(JSONValue.number("-1.5e20").canonicalText == "-150000000000000000000")
+        #expect(JSONValue.number("9007199254740993.0").canonicalText == "9007199254740993")
+    }
+
+    @Test func largeNumbersWithAFractionStayDoubles() {
+        // Not integers: the Double form, as for any other fraction; integers in digits, however written.
+        #expect(JSONValue.number("9007199254740993.5").canonicalText == "\(9007199254740993.5)")
+        #expect(JSONValue.number("1.5e300").canonicalText == "15" + String(repeating: "0", count: 299))
+        #expect(JSONValue.number("1e400").canonicalText == "1e400")  // beyond Double: kept as written
+        #expect(JSONValue.number("1.5").canonicalText == "1.5")
+        #expect(JSONValue.number("2.0").canonicalText == "2")
     }
 
     // MARK: Digest

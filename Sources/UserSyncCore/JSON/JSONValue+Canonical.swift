@@ -26,16 +26,57 @@ extension JSONValue {
     }
 
     /// Integers keep their digits (any size); other numbers go through `Double` so that
-    /// `1.50`, `1.5` and `15e-1` compare equal.
+    /// `1.50`, `1.5` and `15e-1` compare equal. An integer written with an exponent or a
+    /// fraction beyond 2^53 (`1e20`, `100000000000000000000.0`) is written out in digits, as
+    /// the same integer without them is: `Double` would give `1e+20` and a digest that never
+    /// matches the provider's `100000000000000000000`.
     static func normalisedNumber(_ literal: String) -> String {
         if !literal.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
             return literal == "-0" ? "0" : literal
         }
         guard let value = Double(literal), value.isFinite else { return literal }
-        if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
-            return String(Int64(value))
+        if value == value.rounded() {
+            if abs(value) < 9_007_199_254_740_992 { return String(Int64(value)) }
+            if let digits = integerDigits(literal) { return digits }
         }
         return "\(value)"
+    }
+
+    /// The digits of a JSON number literal that is exactly an integer (`1.5e20` →
+    /// `150000000000000000000`); nil when it has a fraction. Only called for finite values of
+    /// at least 2^53, so the result has at most a few hundred digits.
+    static func integerDigits(_ literal: String) -> String? {
+        var bytes = Substring(literal).utf8[...]
+        let negative = bytes.first == UInt8(ascii: "-")
+        if negative { bytes = bytes.dropFirst() }
+        let mantissaEnd = bytes.firstIndex { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } ?? bytes.endIndex
+        let mantissa = bytes[..<mantissaEnd]
+        var exponent = 0
+        if mantissaEnd != bytes.endIndex {
+            guard let parsed = Int(String(decoding: bytes[bytes.index(after: mantissaEnd)...], as: UTF8.self)) else { return nil }
+            exponent = parsed
+        }
+        var digits: [UInt8] = []
+        var seenPoint = false
+        for byte in mantissa {
+            if byte == UInt8(ascii: ".") {
+                seenPoint = true
+            } else {
+                digits.append(byte)
+                if seenPoint { exponent -= 1 }
+            }
+        }
+        if exponent < 0 {
+            let fraction = digits.suffix(-exponent)
+            guard fraction.count == -exponent, fraction.allSatisfy({ $0 == UInt8(ascii: "0") }) else { return nil }
+            digits.removeLast(-exponent)
+        } else {
+            guard exponent <= 400 else { return nil }
+            digits += repeatElement(UInt8(ascii: "0"), count: exponent)
+        }
+        let significant = digits.drop { $0 == UInt8(ascii: "0") }
+        guard !significant.isEmpty else { return "0" }
+        return (negative ? "-" : "") + String(decoding: significant, as: UTF8.self)
     }
 
     static func appendEscaped(_ string: String, to out: inout [UInt8]) {
