@@ -72,6 +72,40 @@ struct BidirectionalConflictTests {
         }
     }
 
+    /// 3. `newest` with `source.fields.updated_at`: the later edit wins, whichever side made
+    ///    it (the provider's edit is made now; the row says when it was edited locally).
+    @Test(.timeLimit(.minutes(1)), arguments: [
+        ("2999-01-01T00:00:00Z", "local", "conflict_policy newest: the local edit is later"),
+        ("2001-01-01 00:00:00", "remote", "conflict_policy newest: the provider's edit is later"),
+        ("not a time", "local", "conflict_policy newest: no local edit time, so the local source wins"),
+    ])
+    func newestTakesTheLaterEdit(localEditTime: String, winner: String, rule: String) async throws {
+        try await withBiFixture { f in
+            let options = BiOptions(source: .jsonl, mapUpdatedAt: true, conflictPolicy: "newest")
+            var users = BiUser.pair
+            for index in users.indices { users[index].updatedAt = "2000-01-01T00:00:00Z" }
+            let engine = try await f.establish(users, options)
+            // Given Ada's name edited on both sides, the local edit stamped with its time
+            var ada = users[0]
+            ada.name = "Ada Local"
+            ada.updatedAt = localEditTime
+            try f.writeJSONL([ada, users[1]])
+            try f.editAtPerformChat("u1", name: "Ada Remote")
+            f.sandbox.resetRequests()
+            // When
+            let reports = try await f.cycles(engine, 2)
+            // Then the later edit is at both providers, and the conflict says why
+            #expect(reports[0].conflicts == 1)
+            #expect(reports[1].conflicts == 0 && reports[1].remoteChanges == 0)
+            let expected = Self.withName(winner == "local" ? "Ada Local" : "Ada Remote")
+            f.expectAtPerformChat(expected)
+            f.expectAtCommBox(expected, content: options.content)
+            let conflict = try #require(try engine.store.conflicts(openOnly: false).first)
+            #expect(conflict.resolution == winner)
+            #expect(conflict.rule == rule)
+        }
+    }
+
     /// 3. `remote`: the provider's value is written back (inbound file) and passed on to the
     ///    other provider; the provider that made the edit is not written to.
     @Test(.timeLimit(.minutes(1)))

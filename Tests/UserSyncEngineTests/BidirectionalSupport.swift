@@ -26,12 +26,15 @@ struct BiUser: Sendable, Equatable {
     var note = "keep me"
     /// Mapped only with `BiOptions.mapPhone` (JSONL and CSV sources).
     var phone: String?
+    /// When the row was last edited; mapped only with `BiOptions.mapUpdatedAt` (JSONL).
+    var updatedAt: String?
 
     var jsonLine: String {
         var object: [String: JSONValue] = ["id": .string(id), "metadata": .object(metadata)]
         if let name { object["name"] = .string(name) }
         if let email { object["email"] = .string(email) }
         if let phone { object["phone"] = .string(phone) }
+        if let updatedAt { object["updated_at"] = .string(updatedAt) }
         return JSONValue.object(object).canonicalText
     }
 
@@ -52,6 +55,8 @@ struct BiOptions: Sendable {
     var source = SourceKind.jsonl
     /// Maps `phone` (JSONL and CSV sources).
     var mapPhone = false
+    /// Maps `updated_at` (`source.fields.updated_at`, JSONL).
+    var mapUpdatedAt = false
     /// `source.write_back` of a file source.
     var writeBack = "inbound"
     /// `.postgres`: the database's URL, and extra `source` lines (change_column…).
@@ -185,6 +190,7 @@ final class BiFixture: Sendable {
             "    metadata: metadata",
         ]
         if options.mapPhone { lines.append("    phone: phone") }
+        if options.mapUpdatedAt { lines.append("    updated_at: updated_at") }
         lines += [
             "sync:",
             "  interval: 1s",

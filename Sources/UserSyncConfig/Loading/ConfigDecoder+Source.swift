@@ -15,9 +15,9 @@ extension ConfigDecoder {
         return keys
     }
 
-    /// The canonical fields, then each registered provider's id field.
+    /// The canonical fields, then each registered provider's id field, then the edit time.
     var fieldKeys: [String] {
-        ["external_id", "name", "email", "metadata", "first_name", "last_name", "phone"] + providers.map { $0.id.idField }
+        ["external_id", "name", "email", "metadata", "first_name", "last_name", "phone"] + providers.map { $0.id.idField } + ["updated_at"]
     }
 
     func decodeSource(_ section: ConfigSection?, statePath: String?) -> Config.SourceSettings? {
@@ -80,6 +80,7 @@ extension ConfigDecoder {
         for schema in providers {
             fields.providerIDs[schema.id] = text(section, schema.id.idField)
         }
+        fields.updatedAt = text(section, "updated_at")
         return externalID == nil ? nil : fields
     }
 }

@@ -45,12 +45,12 @@ extension UserSyncConfiguration {
     }
 
     /// The YAML key of every canonical field, in file order, with its column (nil: not
-    /// mapped); the providers' id fields follow in registration order.
+    /// mapped); the providers' id fields follow in registration order, then `updated_at`.
     static func columnsByKey(_ fields: FieldMapping, providers: [ProviderID]) -> [(key: String, column: String?)] {
         [
             ("external_id", fields.externalID), ("name", fields.name), ("email", fields.email), ("metadata", fields.metadata),
             ("first_name", fields.firstName), ("last_name", fields.lastName), ("phone", fields.phone),
-        ] + providers.map { ($0.idField, fields.providerIDs[$0]) }
+        ] + providers.map { ($0.idField, fields.providerIDs[$0]) } + [("updated_at", fields.updatedAt)]
     }
 
     private func renderSyncAndRetry(into out: inout YAMLWriter) {

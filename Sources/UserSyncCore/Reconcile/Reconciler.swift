@@ -98,8 +98,11 @@ public struct Reconciler: Sendable {
         case .remote: return (.remote, "conflict_policy remote: the provider's edit wins")
         case .manual: return (.held, "conflict_policy manual: held until resolved")
         case .newest:
-            guard let local = input.localUpdatedAt, let remote = input.remoteUpdatedAt else {
+            guard let local = input.localUpdatedAt else {
                 return (.local, "conflict_policy newest: no local edit time, so the local source wins")
+            }
+            guard let remote = input.remoteUpdatedAt else {
+                return (.local, "conflict_policy newest: the provider gave no edit time, so the local source wins")
             }
             return remote > local
                 ? (.remote, "conflict_policy newest: the provider's edit is later")

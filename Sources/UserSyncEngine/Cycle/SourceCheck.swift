@@ -10,6 +10,6 @@ public enum SourceCheck {
     public static func run(_ options: SyncEngine.Options) throws {
         let source = try SourceRegistry.make(options.source)
         guard let checked = source as? any SchemaCheckingSource else { return }
-        try checked.checkColumns(options.fieldMapping.columnsByField.map(\.column))
+        try checked.checkColumns(options.fieldMapping.readColumns)
     }
 }

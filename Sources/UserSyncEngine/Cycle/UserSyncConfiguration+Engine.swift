@@ -9,7 +9,7 @@ extension SyncEngine.Options {
             kind: config.source.kind, path: config.source.path,
             settleTime: config.source.schema.readsFile ? config.source.settleTime : .zero)
         (config.source.options as? any SourceOptionsApplying)?.apply(to: &source)
-        source.columns = config.source.fields.columnsByField.map(\.column)
+        source.columns = config.source.fields.readColumns
         let retry = config.retry
         self.init(
             statePath: config.state.path, source: source, fieldMapping: config.source.fields,

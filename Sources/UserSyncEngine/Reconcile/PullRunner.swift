@@ -78,7 +78,7 @@ struct PullRunner {
                     guard try byProviderID[user.providerUserID] != nil || mapped(provider, id, user) else { continue }
                     result.append(RemoteCandidate(
                         provider: provider, externalID: id, providerUserID: user.providerUserID, document: owned,
-                        updatedAt: user.updatedAt.flatMap(Self.parseTime)))
+                        updatedAt: user.updatedAt.flatMap(EditTime.seconds)))
                     continue
                 }
                 if owned.digest == base { continue }
@@ -92,7 +92,7 @@ struct PullRunner {
                 if let held = confirmed[id], held.canonicalText == owned.canonicalText { continue }
                 result.append(RemoteCandidate(
                     provider: provider, externalID: id, providerUserID: user.providerUserID, document: owned,
-                    updatedAt: user.updatedAt.flatMap(Self.parseTime)))
+                    updatedAt: user.updatedAt.flatMap(EditTime.seconds)))
             }
         }
         return result
@@ -101,20 +101,5 @@ struct PullRunner {
     /// The id map binds this provider profile to this user (a list shows users it does not).
     private func mapped(_ provider: ProviderID, _ externalID: String, _ user: RemoteUser) throws -> Bool {
         try store.providerUserID(provider: provider, externalID: externalID) == user.providerUserID
-    }
-
-    static func parseTime(_ text: String) -> Double? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
-        // .NET writes seven fractional digits, which ISO8601DateFormatter refuses: cut to three.
-        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { !$0.isNumber && $0 != "." }) {
-            let trimmed = String(text[..<dot]) + "." + String(text[text.index(after: dot)..<end].prefix(3)) + String(text[end...])
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return formatter.date(from: trimmed)?.timeIntervalSince1970
-        }
-        return nil
     }
 }

@@ -26,7 +26,7 @@ struct ReconcileRunner {
     func run(_ candidates: [RemoteCandidate], source: any UserSource, now: Double = StateStore.now()) throws -> Report {
         var report = Report()
         let wanted = Set(candidates.map(\.externalID))
-        var records = try localRecords(wanted, source: source)
+        var (records, editTimes) = try localRecords(wanted, source: source)
         let reconciler = Reconciler(policy: options.conflictPolicy)
         for candidate in candidates {
             guard let runtime = runtimes.first(where: { $0.provider == candidate.provider }),
@@ -52,7 +52,9 @@ struct ReconcileRunner {
             let shape = { (document: JSONValue) in (mapping as? any ReconcileShaping)?.shapedForReconcile(document, record: record) ?? document }
             let remote = shape(candidate.document)
             let outcome = reconciler.reconcile(
-                .init(base: base.map(shape), local: shape(local), remote: remote, localUpdatedAt: nil, remoteUpdatedAt: candidate.updatedAt),
+                .init(
+                    base: base.map(shape), local: shape(local), remote: remote,
+                    localUpdatedAt: editTimes[candidate.externalID], remoteUpdatedAt: candidate.updatedAt),
                 owns: { mapping.owns($0, mapping: options.fieldMapping) })
             let edits = mapping.canonicalEdits(outcome.accepted, remote: remote, record: record)
             var updated = record
@@ -105,14 +107,18 @@ struct ReconcileRunner {
         return report
     }
 
-    /// The local records of the given users (one pass over the source, accepted changes applied).
-    private func localRecords(_ ids: Set<String>, source: any UserSource) throws -> [String: UserRecord] {
+    /// The local records of the given users (one pass over the source, accepted changes
+    /// applied), and when each row was last edited where `source.fields.updated_at` says so.
+    private func localRecords(_ ids: Set<String>, source: any UserSource) throws -> ([String: UserRecord], [String: Double]) {
         let mapper = RecordMapper(mapping: options.fieldMapping)
+        let timeColumn = options.fieldMapping.updatedAt
         var records: [String: UserRecord] = [:]
+        var times: [String: Double] = [:]
         try source.read { item in
             guard case .row(let row) = item, case .success(let record) = mapper.record(from: row), ids.contains(record.externalID) else { return }
             records[record.externalID] = record
+            if let timeColumn { times[record.externalID] = EditTime.seconds(row.columns[timeColumn]) }
         }
-        return records
+        return (records, times)
     }
 }
