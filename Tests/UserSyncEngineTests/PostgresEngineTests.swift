@@ -91,7 +91,9 @@ struct PostgresEngineTests {
             try await withBiFixture { f in
                 let users = (1...5).map(Self.numbered)
                 try await Self.createUsers(db, users)
-                var options = try options(db, ["change_column: updated_at", "full_scan_interval: 2s"])
+                // (4 s: the incremental cycle below must come before the full scan is due, also
+                // on a loaded machine)
+                var options = try options(db, ["change_column: updated_at", "full_scan_interval: 4s"])
                 options.deletions = "report"
                 let engine = try await f.establish(users, options)
                 // When a row is deleted
@@ -101,7 +103,7 @@ struct PostgresEngineTests {
                 #expect(incremental.plan.incremental)
                 #expect(incremental.plan.summary.providers[.performchat]?.removed == 0)
                 // And the full scan, once due, reports the deleted user
-                try await Task.sleep(for: .milliseconds(2100))
+                try await Task.sleep(for: .milliseconds(4100))
                 let full = try await engine.runCycle()
                 #expect(!full.plan.incremental)
                 #expect(full.plan.summary.rowsRead == 4)

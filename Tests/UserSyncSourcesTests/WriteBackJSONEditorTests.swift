@@ -1,7 +1,6 @@
 import Testing
 import UserSyncCore
 @testable import UserSyncSources
-import UserSyncTesting
 
 /// The byte splicing behind `write_back: rewrite` and awkward SQLite metadata keys.
 @Suite("Write-back JSON object editing")

@@ -1,7 +1,6 @@
 import Testing
 import UserSyncCore
 @testable import UserSyncSources
-import UserSyncTesting
 
 @Suite("Write-back registry")
 struct WriteBackRegistryTests {
