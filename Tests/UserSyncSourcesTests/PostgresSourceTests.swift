@@ -105,9 +105,11 @@ struct PostgresSourceTests {
 
 
     /// A table source as the engine builds it: told the columns its mapping reads.
-    func mappedSource(_ db: TestDatabase, _ columns: [String], options: PostgresSourceOptions? = nil, changeColumn: String? = nil) throws -> any UserSource {
+    func mappedSource(
+        _ db: TestDatabase, _ columns: [String], table: String = "users", options: PostgresSourceOptions? = nil, changeColumn: String? = nil
+    ) throws -> any UserSource {
         var sourceOptions = SourceOptions(
-            kind: "postgres", path: try db.url(), table: "users", postgres: try options ?? self.options(db, changeColumn: changeColumn))
+            kind: "postgres", path: try db.url(), table: table, postgres: try options ?? self.options(db, changeColumn: changeColumn))
         sourceOptions.columns = columns
         return try SourceRegistry.make(sourceOptions)
     }
@@ -171,6 +173,31 @@ struct PostgresSourceTests {
             // (roles are the cluster's, not the database's)
             try await db.execute("DROP OWNED BY \(role)")
             try await db.execute("DROP ROLE \(role)")
+        }
+    }
+
+    @Test("a table whose name needs quoting (mixed case) is read and written back as itself, never as its lower-case namesake")
+    func mixedCaseTable() async throws {
+        try await withTestDatabase { db in
+            // Given "Users" and, beside it, a users table with other columns
+            try await db.execute(#"CREATE TABLE "Users" (id text PRIMARY KEY, name text, email text, metadata jsonb)"#)
+            try await db.execute(#"INSERT INTO "Users" VALUES ('u1', 'Ada', 'ada@example.com', '{"plan": "free"}')"#)
+            try await db.execute("CREATE TABLE users (id text PRIMARY KEY, label text)")
+            try await db.execute("INSERT INTO users VALUES ('u1', 'decoy')")
+            let source = try mappedSource(db, ["id", "name", "email", "metadata"], table: "Users")
+            // When read
+            let rows = try readAll(source).compactMap(\.row)
+            // Then the rows are those of "Users"
+            #expect(rows.map { $0.columns["name"] } == ["Ada"])
+            // When a pulled change is written back
+            let writeBack = try PostgresTableWriteBack(table: "Users", mapping: Self.mapping, options: options(db))
+            let result = try writeBack.apply([fieldChange("u1", "name", to: "Ada Lovelace"), fieldChange("u1", "metadata.plan", to: "pro")])
+            // Then it lands in "Users", the namesake untouched
+            #expect(result.applied == 2, "\(result)")
+            let written = try await db.rows(#"SELECT name, metadata->>'plan' AS plan FROM "Users""#)
+            #expect(written.first?["name"] == "Ada Lovelace")
+            #expect(written.first?["plan"] == "pro")
+            #expect(try await db.rows("SELECT label FROM users").first?["label"] == "decoy")
         }
     }
 

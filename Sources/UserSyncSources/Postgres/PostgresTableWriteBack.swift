@@ -84,7 +84,8 @@ struct PostgresRowWriter: Sendable {
         // Column name → SQL type, as the catalog spells it (for the casts).
         var types: [String: String] = [:]
         var bindings = PostgresBindings()
-        bindings.append(table)
+        // Quoted as the statements below name it: `to_regclass('Users')` would fold to `users`.
+        bindings.append(quotedTable)
         let columns = try await connection.query(PostgresQuery(unsafeSQL: """
             SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute
             WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped
