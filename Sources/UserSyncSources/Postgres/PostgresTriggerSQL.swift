@@ -26,6 +26,7 @@ public enum PostgresTriggerSQL {
 
                 -- Optional: keep source.change_column current on every update, if the application
                 -- does not already (a write-back by usersync then counts as a change too).
+                -- For a timestamptz column; a bigint one takes nextval('<a sequence>') instead.
                 CREATE OR REPLACE FUNCTION usersync_touch() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                   NEW.\(column) := clock_timestamp();
