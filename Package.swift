@@ -142,7 +142,7 @@ let package = Package(
         // End to end: starts the real `usersync` binary.
         .testTarget(name: "UsersyncCLITests", dependencies: [
             "UserSyncSandbox", "UserSyncStore", "UserSyncCore", "PostgresTestSupport",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

@@ -40,6 +40,44 @@ struct SQLiteSourceTests {
         #expect(items[2].reason == .invalidUTF8)
     }
 
+    @Test("given the mapped columns, a table is read for those only; one the table lacks stops the read, named")
+    func mappedColumns() throws {
+        let dir = try TemporaryDirectory()
+        let path = try makeDatabase(in: dir)
+        func source(_ columns: [String]) throws -> any UserSource {
+            var options = SourceOptions(kind: "sqlite", path: path, table: "users")
+            options.columns = columns
+            return try SourceRegistry.make(options)
+        }
+        // Only the mapped columns reach the rows
+        let rows = try readAll(source(["id", "name", "age"])).compactMap(\.row)
+        #expect(rows.map(\.columns) == [
+            ["id": "u1", "name": "Zoë", "age": .number("36")],
+            ["id": "u2", "name": "Grace", "age": .null],
+            ["id": "u3", "name": "Linus", "age": .number("-7")],
+        ])
+        // (u3's photo is not UTF-8, but nobody maps it: the row reads)
+        // A mapped column dropped or renamed stops the read rather than clearing it for everyone
+        let error = try #require(throws: SourceError.self) { try readAll(source(["id", "name", "phone"])) }
+        #expect(error.code == "missing_column")
+        #expect(error.description.contains("\"phone\""), "\(error.description)")
+        #expect(error.description.contains("photo"), "the columns there are: \(error.description)")
+    }
+
+    @Test("checkColumns names a mapped column that a table or a query does not return")
+    func checkColumns() throws {
+        let dir = try TemporaryDirectory()
+        let path = try makeDatabase(in: dir)
+        let table = try SQLiteSource(path: path, table: "users")
+        try table.checkColumns(["id", "name", "note"])
+        let missing = try #require(throws: SourceError.self) { try table.checkColumns(["id", "full_name"]) }
+        #expect(missing.code == "missing_column")
+        #expect(missing.description.contains("\"full_name\""))
+        let query = try SQLiteSource(path: path, query: "SELECT id, name AS full_name FROM users")
+        try query.checkColumns(["id", "full_name"])
+        #expect(throws: SourceError.self) { try query.checkColumns(["id", "name"]) }
+    }
+
     @Test("reads a query, and a table whose name needs quoting")
     func queryAndQuotedTable() throws {
         let dir = try TemporaryDirectory()

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import UserSyncSandbox
 
@@ -76,6 +77,34 @@ struct ConfigErrorTests {
             #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: s.workspace.statePath).deletingLastPathComponent().path),
                     "a command created the state directory despite the config error")
             #expect(s.sandbox.requestCounts().performChat.total + s.sandbox.requestCounts().commBox.total == 0)
+        }
+    }
+
+    @Test("check exits 78 and names a mapped column a SQLite table lacks")
+    func sqliteMissingColumn() async throws {
+        try await SyncScenario.with { s in
+            // Given a SQLite table and a mapping naming a column it does not have
+            let database = s.workspace.directory.appendingPathComponent("app.db").path
+            let queue = try DatabaseQueue(path: database)
+            try await queue.write { db in try db.execute(sql: "CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT, email TEXT, metadata TEXT)") }
+            try queue.close()
+            try s.workspace.writeConfig(sandbox: s.sandbox)
+            let jsonl = try String(contentsOf: s.workspace.configURL, encoding: .utf8)
+            func configure(_ fields: String) throws {
+                try jsonl
+                    .replacingOccurrences(of: "kind: jsonl\n  path: \(s.workspace.sourceURL.path)\n  settle_time: 0s", with: "kind: sqlite\n  path: \(database)\n  table: users")
+                    .replacingOccurrences(of: "fields: { external_id: id, name: name, email: email, metadata: metadata }", with: "fields: \(fields)")
+                    .write(to: s.workspace.configURL, atomically: true, encoding: .utf8)
+            }
+            try configure("{ external_id: id, name: full_name, email: email, updated_at: changed }")
+            // When / Then
+            let run = try await s.workspace.usersync(["check"])
+            #expect(run.status == 78, "\(run.stderr)")
+            #expect(run.stderr.contains("\"full_name\""), "\(run.stderr)")
+            // And with the right mapping, check passes
+            try configure("{ external_id: id, name: name, email: email, metadata: metadata }")
+            let fixed = try await s.workspace.usersync(["check"])
+            #expect(fixed.status == 0, "\(fixed.stderr)")
         }
     }
 

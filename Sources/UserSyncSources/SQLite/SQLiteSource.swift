@@ -9,6 +9,7 @@ import SQLite3
 
 /// A table, view or query of a SQLite database, read through a read-only connection.
 ///
+/// A table is read for the columns the mapping names (every column when it is not known).
 /// Every column becomes a value: TEXT a `.string`, INTEGER and REAL a `.number` with their
 /// literal, NULL `.null`, a BLOB a `.string` when it is UTF-8 (else the row is unreadable).
 /// The whole read runs in one read transaction, so it sees one consistent snapshot.
@@ -16,7 +17,7 @@ import SQLite3
 /// The source never writes: the connection is opened with SQLITE_OPEN_READONLY, a query must
 /// be a single SELECT or WITH statement that SQLite itself deems read-only, and
 /// `fingerprint()` does not even open the database.
-public struct SQLiteSource: UserSource {
+public struct SQLiteSource: SchemaCheckingSource {
     static let kind = "sqlite"
     static let configSchema: any SourceConfigSchema.Type = SQLiteSourceSchema.self
     /// How long a read waits for a writer holding a lock before failing.
@@ -31,6 +32,8 @@ public struct SQLiteSource: UserSource {
 
     public let path: String
     public let selection: Selection
+    /// The columns a table is read for (`SourceOptions.columns`); nil: every column.
+    public let columns: [String]?
 
     public init(path: String, table: String) throws(SourceError) {
         try self.init(options: SourceOptions(kind: Self.kind, path: path, table: table))
@@ -59,6 +62,7 @@ public struct SQLiteSource: UserSource {
             throw SourceError(.invalidOptions("a sqlite source takes a table or a query, not both"), path: options.path)
         }
         path = options.path
+        columns = options.columns
     }
 
     public var description: String {
@@ -78,6 +82,30 @@ public struct SQLiteSource: UserSource {
     }
 
     public func read(_ body: (SourceItem) throws -> Void) throws {
+        try withDatabase { db in
+            let statement = try prepare(db, columns: columns)
+            try Self.stream(statement, db: db, body)
+        }
+    }
+
+    /// Throws `missingColumn` for the first of `columns` the table or query does not return.
+    public func checkColumns(_ columns: [String]) throws(SourceError) {
+        do {
+            try withDatabase { db in
+                let returned = try prepare(db, columns: nil).columnNames
+                if let missing = columns.first(where: { !returned.contains($0) }) {
+                    throw SourceError(.missingColumn(missing, available: returned), path: path)
+                }
+            }
+        } catch let error as SourceError {
+            throw error
+        } catch {
+            throw SourceError(.database("\(error)"), path: path)
+        }
+    }
+
+    /// Runs `work` in one read transaction of a read-only connection.
+    private func withDatabase(_ work: (Database) throws -> Void) throws {
         // Opening the file first gives the operator the system's words for a missing or
         // unreadable file, and keeps SQLite from ever being asked to create one.
         _ = try InputFile(path: path)
@@ -88,10 +116,7 @@ public struct SQLiteSource: UserSource {
         configuration.label = "usersync source"
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.read { db in
-                let statement = try prepare(db)
-                try Self.stream(statement, db: db, body)
-            }
+            try queue.read { db in try work(db) }
         } catch let error as CallerError {
             throw error.wrapped
         } catch let error as SourceError {
@@ -101,7 +126,10 @@ public struct SQLiteSource: UserSource {
         }
     }
 
-    private func prepare(_ db: Database) throws -> Statement {
+    /// - Parameter columns: for a table, the columns to select (each must exist, spelled as
+    ///   the table spells it: a mapped column dropped or renamed stops the read, where reading
+    ///   on without it would clear that field for every user); nil: every column.
+    private func prepare(_ db: Database, columns: [String]?) throws -> Statement {
         let sql: String
         switch selection {
         case .table(let table):
@@ -110,7 +138,14 @@ public struct SQLiteSource: UserSource {
             guard let found = names.first(where: { $0 == table }) ?? names.first(where: { $0.lowercased() == table.lowercased() }) else {
                 throw SourceError(.unknownTable(table, available: names.filter { !$0.hasPrefix("sqlite_") }), path: path)
             }
-            sql = "SELECT * FROM \(Self.quoted(found))"
+            if let columns {
+                let available = try db.columns(in: found).map(\.name)
+                if let missing = columns.first(where: { !available.contains($0) }) {
+                    throw SourceError(.missingColumn(missing, available: available), path: path)
+                }
+            }
+            let list = columns.map { $0.map(Self.quoted).joined(separator: ", ") } ?? "*"
+            sql = "SELECT \(list) FROM \(Self.quoted(found))"
         case .query(let query):
             sql = query
         }
