@@ -73,8 +73,8 @@ struct PostgresReader: Sendable {
             }
             // Only the columns the mapping reads: a column nobody maps would cost the server
             // its rendering, the socket its bytes and this side its decoding, on every row.
-            let wanted = source.columns.map(Set.init)
-            let decoder = PostgresRowDecoder(columns: probed.columns.filter { wanted?.contains($0.name) ?? true })
+            let mapped = source.columns.map(Set.init)
+            let decoder = PostgresRowDecoder(columns: probed.columns.filter { mapped?.contains($0.name) ?? true })
             let sql = "SELECT \(decoder.selectList) FROM (\(innerSQL)) AS t\(filter)"
             // Rows are decoded and handed to `body` on the connection's event loop (`body` only
             // queues them for the caller's thread): the loop reads no more from the socket
