@@ -20,6 +20,12 @@ public final class SandboxServer: Sendable {
     /// Open client connections, closed at shutdown so pooled keep-alive clients do not keep them.
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
 
+    /// The threads every sandbox of the process serves on: its own, not NIO's singleton
+    /// that HTTP clients use. On the shared loops, a sandbox busy answering (a 3,000-user
+    /// list, other tests' sandboxes) held up the clients' timers: in one CI run a 100 ms
+    /// request timeout fired only after a 5 s answer had come.
+    static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+
     public init(configuration: SandboxConfiguration = SandboxConfiguration()) {
         self.configuration = configuration
         self.core = SandboxCore(configuration: configuration)
@@ -36,7 +42,7 @@ public final class SandboxServer: Sendable {
         }
         guard listener.withLock({ $0 == nil }) else { throw SandboxError.alreadyStarted }
         let core = self.core
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: Self.eventLoops)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] channel in
