@@ -12,7 +12,7 @@ struct InitialSyncTests {
     /// whole list paged once (50 × 100) and one PUT each. CommBox is off here: the sandbox's
     /// identity lookup is linear in its user count, which makes 5,000 CommBox users take about
     /// a minute in a debug build; its cost per user is checked exactly below at 500 users.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func initialSyncOfFiveThousandExistingUsersCostsAboutOneRequestPerUserAtPerformChat() async throws {
         try await withEngineFixture { f in
             let users = (1...5000).map { SourceUser.numbered($0) }
@@ -49,7 +49,7 @@ struct InitialSyncTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func initialSyncOfExistingUsersCostsExactlyOneLookupAndOneUpdatePerUserAtCommBox() async throws {
         try await withEngineFixture { f in
             let users = (1...500).map { SourceUser.numbered($0) }

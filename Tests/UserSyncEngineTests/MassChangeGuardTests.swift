@@ -68,7 +68,7 @@ struct MassChangeGuardTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func anEmailColumnEmptiedForEightyPercentIsHeldAndApprovalSendsExactlyThatPlan() async throws {
         try await withEngineFixture { f in
             let log = CapturedLog()
@@ -117,7 +117,7 @@ struct MassChangeGuardTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func theSameSourceFixedInsteadDropsTheHoldAndNothingWrongIsEverSent() async throws {
         try await withEngineFixture { f in
             let log = CapturedLog()
@@ -143,7 +143,7 @@ struct MassChangeGuardTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aOnePercentChangeUnderTheDefaultLimitsFlowsNormally() async throws {
         try await withEngineFixture { f in
             let log = CapturedLog()
@@ -183,7 +183,7 @@ struct MassChangeGuardTests {
 /// way: nothing is written back (nor passed on) until approved.
 @Suite("Mass-change guard on pulls")
 struct MassChangeGuardPullTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aPullReportingNinetyPercentChangedIsHeldUntilApproved() async throws {
         try await withBiFixture { f in
             let users = (1...100).map {

@@ -9,7 +9,7 @@ import UserSyncSandbox
 struct ConvergenceTests {
     static let concurrency = 4
 
-    @Test("300 users, three rounds of changes under faults", .timeLimit(.minutes(3)))
+    @Test("300 users, three rounds of changes under faults", .timeLimit(.minutes(5)))
     func converges() async throws {
         try await SyncScenario.with(sandbox: .unthrottled(seed: 20_240_601)) { s in
             var users = TestUser.many(300)

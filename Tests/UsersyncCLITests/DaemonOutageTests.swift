@@ -13,7 +13,7 @@ struct DaemonOutageTests {
         performChatLimit: SandboxRateLimit(requestsPerMinute: nil), commBoxLimit: SandboxRateLimit(requestsPerMinute: nil),
         performChatTokenRequestsPerMinute: nil, seed: 5, requestLogCapacity: 50_000)
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func aThirtyMinuteOutageScaledCostsOneProbePerWaitNoDeadLetterAndDrainsRightAfter() async throws {
         try await DaemonHarness.with(sandbox: Self.sandbox) { h in
             let users = TestUser.many(200)

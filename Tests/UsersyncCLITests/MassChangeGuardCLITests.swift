@@ -109,7 +109,7 @@ struct MassChangeGuardCLITests {
 
     /// The service: a held plan sets `usersync_guard_held`, `status` says so, and `approve`
     /// beside the running service releases it at its next cycle.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func theServiceHoldsShowsTheMetricAndSendsOnceApproved() async throws {
         try await DaemonHarness.with { h in
             let users = TestUser.many(60)
