@@ -26,7 +26,8 @@ struct ReconcileRunner {
     func run(_ candidates: [RemoteCandidate], source: any UserSource, now: Double = StateStore.now()) throws -> Report {
         var report = Report()
         let wanted = Set(candidates.map(\.externalID))
-        var (records, editTimes) = try localRecords(wanted, source: source)
+        let sourceSide = try localRecords(wanted, source: source)
+        var records = sourceSide.records
         let reconciler = Reconciler(policy: options.conflictPolicy)
         for candidate in candidates {
             guard let runtime = runtimes.first(where: { $0.provider == candidate.provider }),
@@ -54,7 +55,7 @@ struct ReconcileRunner {
             let outcome = reconciler.reconcile(
                 .init(
                     base: base.map(shape), local: shape(local), remote: remote,
-                    localUpdatedAt: editTimes[candidate.externalID], remoteUpdatedAt: candidate.updatedAt),
+                    localUpdatedAt: sourceSide.editTimes[candidate.externalID], remoteUpdatedAt: candidate.updatedAt),
                 owns: { mapping.owns($0, mapping: options.fieldMapping) })
             let edits = mapping.canonicalEdits(outcome.accepted, remote: remote, record: record)
             var updated = record
@@ -109,7 +110,7 @@ struct ReconcileRunner {
 
     /// The local records of the given users (one pass over the source, accepted changes
     /// applied), and when each row was last edited where `source.fields.updated_at` says so.
-    private func localRecords(_ ids: Set<String>, source: any UserSource) throws -> ([String: UserRecord], [String: Double]) {
+    private func localRecords(_ ids: Set<String>, source: any UserSource) throws -> (records: [String: UserRecord], editTimes: [String: Double]) {
         let mapper = RecordMapper(mapping: options.fieldMapping)
         let timeColumn = options.fieldMapping.updatedAt
         var records: [String: UserRecord] = [:]
