@@ -1,8 +1,9 @@
 import Foundation
 
 /// When a user was last edited: a source row's `source.fields.updated_at` column, or a
-/// provider's `updated_at` / `updatedAt`. ISO 8601 text (`2026-12-06T08:31:25.5+00:00`, `2026-12-06 08:31:25Z`; without an offset
-/// it is UTC, as SQLite's `datetime('now')` writes it) or a number of seconds since 1970.
+/// provider's `updated_at` / `updatedAt`. ISO 8601 text (`2026-12-06T08:31:25.5+00:00`,
+/// `2026-12-06 08:31:25Z`; without an offset it is UTC, as SQLite's `datetime('now')` writes
+/// it) or a number of seconds since 1970.
 public enum EditTime {
     /// Seconds since 1970; nil for anything else (the conflict then falls back to local).
     public static func seconds(_ value: JSONValue?) -> Double? {
