@@ -85,7 +85,8 @@ struct DaemonShutdownTests {
             daemon.signal(SIGINT)
             // Then it stops at once, cleanly
             #expect(await daemon.waitForExit(timeout: 10) == 0)
-            #expect(Date().timeIntervalSince(signalled) < 1.5)
+            // (far below the 10 s bound, with room for a loaded machine)
+            #expect(Date().timeIntervalSince(signalled) < 4)
             #expect(daemon.stderr.contains("stopped; anything not yet delivered"))
             #expect(!daemon.stderr.contains("shutdown timeout reached"))
         }
@@ -113,7 +114,7 @@ struct DaemonShutdownTests {
             daemon.signal(SIGTERM)
             #expect(await daemon.waitForExit(timeout: 15) == 0)
             // Then only the request in flight is waited for (300 ms), not the 10 s bound
-            #expect(Date().timeIntervalSince(signalled) < 2.5)
+            #expect(Date().timeIntervalSince(signalled) < 5)
             #expect(!daemon.stderr.contains("reason=cancelled"), "\(daemon.stderr.suffix(2000))")
             #expect(!daemon.stderr.contains("shutdown timeout reached"))
         }

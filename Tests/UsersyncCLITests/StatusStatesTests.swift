@@ -203,7 +203,8 @@ struct DaemonParkedRecheckTests {
             // Then the service updates it within about one re-check interval, long before the next cycle
             let updated = await eventually(timeout: 10, poll: 0.1) { h.sandbox.performChatUser(externalID: "u2")?.name == users[1].name }
             #expect(updated, "\(daemon.stderr.suffix(3000))")
-            #expect(Date().timeIntervalSince(created) < 5)
+            // (1 s re-checks against hourly cycles: 8 s still tells them apart on a loaded machine)
+            #expect(Date().timeIntervalSince(created) < 8)
             daemon.signal(SIGTERM)
             #expect(await daemon.waitForExit(timeout: 10) == 0)
         }
