@@ -85,7 +85,7 @@ struct CrashSafetyTests {
                 print("crash safety: \(provider): \(killed) kills, \(duplicates) duplicate pushes, \(accepted.values.reduce(0, +)) accepted pushes for \(userCount) users")
                 // What a kill can repeat: the requests in flight, and the 2xx answers noted but
                 // not yet recorded (up to `Dispatcher.ackBatch`, 32, for at most 20 ms; measured
-                // 0 in full runs, 113 once at load 10-16, beyond the old bound of 4 per kill).
+                // 0-27 in full runs, 113 once at load 10-16, beyond the old bound of 4 per kill).
                 let bound = killed * (concurrency + 32)
                 #expect(duplicates <= bound, "\(provider): \(duplicates) duplicate pushes after \(killed) kills (bound \(bound))")
             }
