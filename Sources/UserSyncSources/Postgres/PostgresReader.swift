@@ -150,14 +150,7 @@ struct PostgresReader: Sendable {
     /// read, where reading on without it would clear that field for every user. A table the
     /// catalog does not show is left to the read's own error.
     private func requireColumns(_ columns: [String], of table: String, _ connection: PostgresConnection) async throws {
-        var bindings = PostgresBindings()
-        bindings.append(PostgresSession.quotedTable(table))
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT attname::text FROM pg_catalog.pg_attribute
-            WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
-            """, binds: bindings), logger: PostgresSession.quietLogger)
-        var available: [String] = []
-        for try await name in rows.decode(String.self) { available.append(name) }
+        let available = try await PostgresSession.columns(of: table, connection).map(\.name)
         guard !available.isEmpty, let missing = columns.first(where: { !available.contains($0) }) else { return }
         throw SourceError(.missingColumn(missing, available: available), path: path)
     }

@@ -65,6 +65,22 @@ enum PostgresSession {
         for try await _ in rows {}
     }
 
+    /// The columns of `table` (as the config names it), in table order, with their SQL types as
+    /// the catalog spells them; empty when the catalog shows no such table. Reading the catalog
+    /// needs no privilege on the table itself.
+    static func columns(of table: String, _ connection: PostgresConnection) async throws -> [(name: String, type: String)] {
+        var bindings = PostgresBindings()
+        // Quoted as every statement names it: `to_regclass('Users')` would fold to `users`.
+        bindings.append(quotedTable(table))
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
+            WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
+            """, binds: bindings), logger: quietLogger)
+        var columns: [(name: String, type: String)] = []
+        for try await (name, type) in rows.decode((String, String).self) { columns.append((name, type)) }
+        return columns
+    }
+
     /// `name` as an SQL identifier: in double quotes, inner double quotes doubled.
     static func quoted(_ name: String) -> String {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""

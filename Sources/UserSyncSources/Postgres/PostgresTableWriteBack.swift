@@ -82,15 +82,7 @@ struct PostgresRowWriter: Sendable {
     private func write(_ plan: inout WriteBackPlan, _ connection: PostgresConnection) async throws {
         let quotedTable = PostgresSession.quotedTable(table)
         // Column name → SQL type, as the catalog spells it (for the casts).
-        var types: [String: String] = [:]
-        var bindings = PostgresBindings()
-        // Quoted as the statements below name it: `to_regclass('Users')` would fold to `users`.
-        bindings.append(quotedTable)
-        let columns = try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute
-            WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped
-            """, binds: bindings), logger: PostgresSession.quietLogger)
-        for try await (name, type) in columns.decode((String, String).self) { types[name] = type }
+        let types = Dictionary(try await PostgresSession.columns(of: table, connection), uniquingKeysWith: { first, _ in first })
         if types.isEmpty {
             throw SourceError(.cannotWrite("the table \(table) does not exist (or usersync may not see it)"), path: options.url.description)
         }
